@@ -1,0 +1,180 @@
+// What a rehearsal measured, as plain JSON-serialisable data. Checks are pure functions of this
+// evidence and the limits; reporters only read it. Field names here are part of the JSON report
+// contract (DESIGN §6): add fields freely, never rename or drop one without bumping schemaVersion.
+import type { Direction } from '../migrations/migration.ts';
+import type { TransactionMode } from '../sql/statement.ts';
+
+export type Phase = 'trunk' | 'change' | 'rollback' | 'reapply';
+export type StepStatus = 'success' | 'error' | 'timeout' | 'skipped';
+
+export interface StatementEvidence {
+  /** 0-based position in the migration file. */
+  index: number;
+  line: number;
+  column: number;
+  kind: string;
+  summary: string;
+  status: StepStatus;
+  durationMs: number;
+  /** Rows the statement reported as affected or returned. */
+  rowCount?: number;
+}
+
+export interface StepError {
+  message: string;
+  /** SQLSTATE (PostgreSQL) — e.g. `23502` not_null_violation. */
+  sqlstate?: string;
+  detail?: string;
+  hint?: string;
+  /** The failing statement: its index, and its line and column in the migration file. */
+  statementIndex?: number;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/** Which traffic a lock mode blocks on the relation it is held on (PostgreSQL's conflict table). */
+export interface BlockedTraffic {
+  /** Plain SELECTs (AccessShareLock) have to wait. */
+  reads: boolean;
+  /** INSERT/UPDATE/DELETE (RowExclusiveLock) have to wait. */
+  writes: boolean;
+}
+
+export interface LockEvidence {
+  /** Schema-qualified relation name. */
+  relation: string;
+  relationKind: 'table' | 'index' | 'sequence' | 'view' | 'materialized view' | 'other';
+  /** The table the relation belongs to (itself for a table, the indexed table for an index). */
+  table: string;
+  mode: string;
+  /** Statement during which the lock was first seen. */
+  statementIndex: number;
+  /** From the start of that statement until the lock was released (commit, or statement end in autocommit). */
+  heldMs: number;
+  /** The relation was created by this step, so no other session could be waiting for it. */
+  newRelation: boolean;
+  blocks: BlockedTraffic;
+  /**
+   * How the lock was seen: `observed` in the migration's own transaction (pg_locks after each
+   * statement), `monitored` by a second session polling during an autocommit statement, or
+   * `inferred` from the statement's parse tree where the engine allows neither.
+   */
+  source: 'observed' | 'monitored' | 'inferred';
+}
+
+export interface RewriteEvidence {
+  relation: string;
+  relationKind: 'table' | 'index' | 'materialized view' | 'other';
+  table: string;
+  /** Statement after which the new storage was seen. */
+  statementIndex?: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  reason: string;
+}
+
+export interface TableRows {
+  table: string;
+  /** Tuples read by sequential and index scans. */
+  read: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+}
+
+export interface StepEvidence {
+  /** `<version>_<name>` */
+  migration: string;
+  version: string;
+  direction: Direction;
+  phase: Phase;
+  status: StepStatus;
+  /** Why the step was skipped, when it was. */
+  skippedBecause?: string;
+  /** Path of the migration file that ran. */
+  file: string;
+  durationMs: number;
+  transaction: TransactionMode;
+  error?: StepError;
+  statements: StatementEvidence[];
+  locks: LockEvidence[];
+  rewrites: RewriteEvidence[];
+  rows: TableRows[];
+  /** WAL bytes written during the step (whole server: other databases' activity is included). */
+  walBytes?: number;
+  /** Tables the step's SQL names; a step that changes others has side effects (cascades, triggers). */
+  tablesNamed: string[];
+  /** The tracking table was left dirty by this step, as production would find it. */
+  leftDirty?: boolean;
+  /** For a failed up step: whether the same migration succeeds on an empty database at the same version. */
+  passesOnEmptyDatabase?: boolean;
+}
+
+export interface ColumnSchema {
+  name: string;
+  type: string;
+  notNull: boolean;
+  default: string | null;
+}
+
+export interface TableSchema {
+  name: string;
+  columns: ColumnSchema[];
+  /** name -> definition */
+  indexes: Record<string, string>;
+  constraints: Record<string, string>;
+  triggers: Record<string, string>;
+}
+
+export interface SchemaSnapshot {
+  tables: Record<string, TableSchema>;
+  /** name -> definition */
+  views: Record<string, string>;
+  sequences: string[];
+  /** type name -> labels / definition */
+  types: Record<string, string>;
+  functions: Record<string, string>;
+}
+
+export interface TableContent {
+  rows: number;
+  /** Order-independent hash of whole rows (columns in name order). Values themselves are never kept. */
+  checksum: string;
+  /** Order-independent hash per column, to name what changed. */
+  columns: Record<string, string>;
+}
+
+export interface StateSnapshot {
+  /** When it was taken: `dataset` (before any phase) or `after-<phase>`. */
+  label: string;
+  schema: SchemaSnapshot;
+  tables: Record<string, TableContent>;
+  /** golang-migrate tracking table content. */
+  tracking: { version: string | null; dirty: boolean };
+}
+
+export interface DatasetEvidence {
+  path: string;
+  kind: 'seed-script' | 'pg-dump';
+  version: string;
+  /** Time to build the dataset once (migrate empty + seed, or restore). */
+  buildMs: number;
+  /** Time to clone it for the rehearsal. */
+  cloneMs: number;
+  /** Rows per table in the dataset. */
+  tableRows: Record<string, number>;
+}
+
+export interface TargetEvidence {
+  /** `<engine>` or `<engine>@<host>`: how findings name the target. */
+  label: string;
+  engine: string;
+  serverVersion: string;
+  dataset: DatasetEvidence;
+  steps: StepEvidence[];
+  snapshots: StateSnapshot[];
+  /** Things the reader should know about how this target was measured. */
+  notes: string[];
+  durationMs: number;
+}
