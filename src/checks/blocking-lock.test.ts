@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { blockingLockCheck } from './blocking-lock.ts';
+import { context, lock, statement, step } from './test-fixtures.ts';
+
+const addPk = statement({ index: 0, line: 2, kind: 'AlterTableStmt', summary: 'ALTER TABLE links ADD PRIMARY KEY', durationMs: 4_200 });
+
+const links = (overrides: Parameters<typeof lock>[0] = {}) =>
+  lock({ relation: 'public.links', table: 'public.links', heldMs: 4_200, ...overrides });
+
+describe('blocking-lock', () => {
+  it('reports reads and writes blocked longer than the limit, with mode, statement and how it was seen', () => {
+    const s = step({ migration: '0002_links_pk', statements: [addPk], locks: [links()] });
+    const [finding, ...rest] = blockingLockCheck.run(context([s]));
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ severity: 'error', table: 'public.links', migration: '0002_links_pk', phase: 'change' });
+    expect(finding?.message).toBe(
+      "Reads and writes of public.links would wait 4.2 s (limit 1 s): ALTER TABLE links ADD PRIMARY KEY (line 2) takes ACCESS EXCLUSIVE and holds it 4.2 s — inferred from lock mode × hold time on the dataset (observed: lock seen in pg_locks inside the migration's transaction)",
+    );
+    expect(finding?.evidence).toMatchObject({
+      mode: 'AccessExclusiveLock',
+      heldMs: 4_200,
+      limitMs: 1_000,
+      blocksReads: true,
+      blocksWrites: true,
+      source: 'observed',
+      statementIndex: 0,
+      line: 2,
+    });
+    expect(finding?.advice).toMatch(/CREATE UNIQUE INDEX CONCURRENTLY.*USING INDEX/);
+    expect(finding?.advice).toMatch(/lock_timeout/);
+  });
+
+  it('does not fire at exactly the limit', () => {
+    const s = step({ statements: [addPk], locks: [links({ heldMs: 1_000 })] });
+    expect(blockingLockCheck.run(context([s]))).toEqual([]);
+    expect(blockingLockCheck.run(context([s], { blockingLockMs: 999 }))).toHaveLength(1);
+  });
+
+  it('uses per-migration limits', () => {
+    const s = step({ statements: [addPk], locks: [links()] });
+    expect(blockingLockCheck.run(context([s], {}, { '0002': { blockingLockMs: 5_000 } }))).toEqual([]);
+  });
+
+  it('ignores locks that block no traffic and relations the step created', () => {
+    const s = step({
+      statements: [addPk],
+      locks: [
+        links({ mode: 'ShareUpdateExclusiveLock', blocks: { reads: false, writes: false } }),
+        links({ relation: 'public.new_table', table: 'public.new_table', newRelation: true }),
+      ],
+    });
+    expect(blockingLockCheck.run(context([s]))).toEqual([]);
+  });
+
+  it('reports one finding per table, for its longest hold', () => {
+    const s = step({
+      statements: [addPk],
+      locks: [
+        links({ heldMs: 2_000 }),
+        links({ relation: 'public.links_domain_idx', relationKind: 'index', heldMs: 3_000, mode: 'ShareLock', blocks: { reads: false, writes: true } }),
+      ],
+    });
+    const findings = blockingLockCheck.run(context([s]));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.message).toMatch(/^Writes of public.links would wait 3 s/);
+    expect(findings[0]?.message).toContain('takes SHARE on public.links_domain_idx');
+  });
+
+  it('blames a backfill in the same transaction and advises splitting it from the DDL', () => {
+    const s = step({
+      statements: [
+        statement({ index: 0, line: 1, summary: 'ALTER TABLE patches ADD COLUMN hash', durationMs: 3 }),
+        statement({ index: 1, line: 2, kind: 'UpdateStmt', summary: 'UPDATE patches', durationMs: 8_000 }),
+      ],
+      locks: [lock({ heldMs: 8_003 })],
+    });
+    const [finding] = blockingLockCheck.run(context([s]));
+    expect(finding?.message).toContain('takes ACCESS EXCLUSIVE and holds it until commit, through UPDATE patches (line 2)');
+    expect(finding?.advice).toMatch(/^Split the DDL and the backfill/);
+    expect(finding?.evidence.heldOpenBy).toMatchObject({ statementIndex: 1, durationMs: 8_000 });
+  });
+
+  it('stops the hold at a COMMIT the file writes, and ignores later statements for autocommit locks', () => {
+    const statements = [
+      statement({ index: 0, kind: 'TransactionStmt', summary: 'BEGIN' }),
+      statement({ index: 1, summary: 'ALTER TABLE patches ADD COLUMN hash', durationMs: 2_000 }),
+      statement({ index: 2, kind: 'TransactionStmt', summary: 'COMMIT' }),
+      statement({ index: 3, kind: 'UpdateStmt', summary: 'UPDATE patches', durationMs: 60_000 }),
+    ];
+    const inFile = step({ transaction: 'file-managed', statements, locks: [lock({ statementIndex: 1, heldMs: 2_000 })] });
+    const [a] = blockingLockCheck.run(context([inFile]));
+    expect(a?.evidence.heldOpenBy).toBeNull();
+    expect(a?.advice).not.toMatch(/Split the DDL/);
+
+    const autocommit = step({
+      transaction: 'none',
+      statements: [statements[1]!, { ...statements[3]!, index: 2 }],
+      locks: [lock({ statementIndex: 0, heldMs: 2_000, source: 'inferred' })],
+    });
+    const [b] = blockingLockCheck.run(context([autocommit]));
+    expect(b?.evidence.heldOpenBy).toBeNull();
+    expect(b?.message).toContain('(inferred: lock mode read off the statement');
+  });
+
+  it.each([
+    ['AlterTableStmt', 'ALTER TABLE links ADD CONSTRAINT links_pkey PRIMARY KEY USING INDEX links_pkey_idx', /NOT NULL before attaching/],
+    ['IndexStmt', 'CREATE INDEX patches_hash_idx', /CREATE INDEX CONCURRENTLY/],
+    ['AlterTableStmt', 'ALTER TABLE patches ADD FOREIGN KEY', /NOT VALID.*VALIDATE CONSTRAINT/],
+    ['AlterTableStmt', 'ALTER TABLE patches ADD CONSTRAINT CHECK', /NOT VALID/],
+    ['AlterTableStmt', 'ALTER TABLE patches ALTER COLUMN state SET NOT NULL', /IS NOT NULL\) NOT VALID/],
+  ])('advises by statement: %s %s', (kind, summary, advice) => {
+    const s = step({ statements: [statement({ kind, summary, durationMs: 5_000 })], locks: [lock({ heldMs: 5_000 })] });
+    expect(blockingLockCheck.run(context([s]))[0]?.advice).toMatch(advice);
+  });
+
+  it('only gates the change phase', () => {
+    const s = step({ phase: 'reapply', statements: [addPk], locks: [links()] });
+    expect(blockingLockCheck.run(context([s]))).toEqual([]);
+  });
+});

@@ -1,0 +1,125 @@
+// slow-step: a step, or one statement, takes longer than production can afford. A slow step is
+// downtime (the deploy waits, locks are held); a statement longer than a statement_timeout or a
+// proxy's idle timeout fails outright in production — Patchwork's upgrade had statements cut by
+// a proxy's 5-minute idle timeout after passing on "a very small subset" of the data.
+import type { Phase, StatementEvidence, StepEvidence } from '../rehearsal/evidence.ts';
+import type { Limits } from './limits.ts';
+import { defineCheck, type Draft } from './check.ts';
+import { ADVICE, formatDuration, isDml, limitsOfStep, listing, statementEvidence, statementLabel } from './advice.ts';
+
+/**
+ * Durations gate the change's own ups. A timeout is a failure, reported in every phase like
+ * fails-on-data and downgrade-fails are: a step that never finishes breaks the deploy (or the
+ * rollback) whichever phase it is in.
+ */
+const DURATION_PHASES: ReadonlySet<Phase> = new Set(['change']);
+
+const MAINTENANCE = /^\s*(VACUUM|CLUSTER|REINDEX|ANALYZE|OPTIMIZE|REFRESH\s+MATERIALIZED)/i;
+
+function slowest(step: StepEvidence, n = 3): StatementEvidence[] {
+  return [...step.statements].sort((a, b) => b.durationMs - a.durationMs).slice(0, n);
+}
+
+/** The safe alternative, by what the slow statement does. */
+export function adviceFor(statement: StatementEvidence | undefined): string {
+  if (statement && isDml(statement))
+    return `Move the data migration out of the schema migration and batch it. ${ADVICE.batchedBackfill}`;
+  if (statement && MAINTENANCE.test(statement.summary))
+    return 'Run long maintenance (VACUUM, CLUSTER, REINDEX, ANALYZE, REFRESH MATERIALIZED VIEW) outside the deploy, online where possible (REINDEX CONCURRENTLY, REFRESH … CONCURRENTLY, pg_repack).';
+  if (statement && /CREATE\s+(UNIQUE\s+)?INDEX/i.test(statement.summary)) return ADVICE.concurrentIndex;
+  return `Split the migration: keep the schema change small and fast, and move work that grows with the data into batched background jobs. ${ADVICE.expandContract}`;
+}
+
+const slowList = (step: StepEvidence) =>
+  slowest(step).map((s) => ({ statementIndex: s.index, line: s.line, statement: s.summary, durationMs: s.durationMs }));
+
+function timedOut(step: StepEvidence, limits: Limits): Draft {
+  // The statement that was running when the step was cancelled.
+  const running = step.statements.find((s) => s.status === 'timeout') ?? slowest(step, 1)[0];
+  return {
+    severity: 'error',
+    migration: step.migration,
+    phase: step.phase,
+    message:
+      `${step.migration} (${step.direction}) was cancelled after ${formatDuration(step.durationMs)} (stepTimeoutMs ${formatDuration(limits.stepTimeoutMs)}) without finishing` +
+      `${running ? `, during ${statementLabel(running)}` : ''}; in production it would run at least that long`,
+    evidence: {
+      status: step.status,
+      durationMs: step.durationMs,
+      stepTimeoutMs: limits.stepTimeoutMs,
+      ...statementEvidence(running),
+      slowestStatements: slowList(step),
+    },
+    advice: adviceFor(running),
+  };
+}
+
+function tooLong(step: StepEvidence, limits: Limits): Draft {
+  const top = slowest(step, 1)[0];
+  return {
+    severity: 'error',
+    migration: step.migration,
+    phase: step.phase,
+    message:
+      `${step.migration} takes ${formatDuration(step.durationMs)} on the dataset, over the ${formatDuration(limits.stepDurationMs)} step limit (stepDurationMs)` +
+      `${top ? `; slowest statement: ${statementLabel(top)}, ${formatDuration(top.durationMs)}` : ''}`,
+    evidence: {
+      durationMs: step.durationMs,
+      stepDurationMs: limits.stepDurationMs,
+      slowestStatements: slowList(step),
+    },
+    advice: adviceFor(top),
+  };
+}
+
+/** Which configured statement limits a statement exceeds. */
+export function exceededTimeouts(statement: StatementEvidence, limits: Limits): ('statementTimeoutMs' | 'idleTimeoutMs')[] {
+  const out: ('statementTimeoutMs' | 'idleTimeoutMs')[] = [];
+  if (limits.statementTimeoutMs !== undefined && statement.durationMs > limits.statementTimeoutMs) out.push('statementTimeoutMs');
+  if (limits.idleTimeoutMs !== undefined && statement.durationMs > limits.idleTimeoutMs) out.push('idleTimeoutMs');
+  return out;
+}
+
+function cutOff(step: StepEvidence, statement: StatementEvidence, limits: Limits): Draft | undefined {
+  const exceeded = exceededTimeouts(statement, limits);
+  if (exceeded.length === 0) return undefined;
+  const consequences = exceeded.map((l) =>
+    l === 'statementTimeoutMs'
+      ? `production's statement_timeout of ${formatDuration(limits.statementTimeoutMs ?? 0)} (statementTimeoutMs) cancels it`
+      : `a proxy that cuts connections idle for ${formatDuration(limits.idleTimeoutMs ?? 0)} (idleTimeoutMs) drops the connection while it waits`,
+  );
+  const specific = exceeded.includes('idleTimeoutMs')
+    ? 'Run migrations on a direct connection that bypasses the proxy or pooler (or give the migration connection a longer idle timeout and TCP keepalives).'
+    : 'If the work truly must be one statement, raise statement_timeout for the migration session only (SET statement_timeout in the migration).';
+  return {
+    severity: 'error',
+    migration: step.migration,
+    phase: step.phase,
+    message: `${statementLabel(statement)} runs ${formatDuration(statement.durationMs)}: ${listing(consequences)}, failing the migration mid-way`,
+    evidence: {
+      ...statementEvidence(statement),
+      durationMs: statement.durationMs,
+      exceeded,
+      statementTimeoutMs: limits.statementTimeoutMs ?? null,
+      idleTimeoutMs: limits.idleTimeoutMs ?? null,
+    },
+    advice: `${adviceFor(statement)} ${specific}`,
+  };
+}
+
+export const slowStepCheck = defineCheck({
+  id: 'slow-step',
+  title: 'A step or statement takes longer than its time limit',
+  run: (ctx) =>
+    ctx.target.steps.flatMap((step) => {
+      const limits = limitsOfStep(ctx, step);
+      if (step.status === 'timeout') {
+        const statements = DURATION_PHASES.has(step.phase) ? step.statements.map((s) => cutOff(step, s, limits)) : [];
+        return [timedOut(step, limits), ...statements].filter((d): d is Draft => d !== undefined);
+      }
+      if (!DURATION_PHASES.has(step.phase) || step.status === 'skipped') return [];
+      const drafts = [step.durationMs > limits.stepDurationMs ? tooLong(step, limits) : undefined];
+      drafts.push(...step.statements.map((s) => cutOff(step, s, limits)));
+      return drafts.filter((d): d is Draft => d !== undefined);
+    }),
+});

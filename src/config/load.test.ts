@@ -1,0 +1,290 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.ts';
+import { findConfigFile, loadConfigFile } from './load.ts';
+
+// The package's public entry, by absolute file URL: the config lives outside the repository.
+const repoIndex = new URL('../index.ts', import.meta.url).href;
+const root = mkdtempSync(join(tmpdir(), 'rehearse-config-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let dirs = 0;
+/** Writes `files` into a fresh directory and returns its path. */
+function project(files: Record<string, string>): string {
+  const dir = join(root, `p${++dirs}`);
+  mkdirSync(dir);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+async function loadError(file: string, env: Record<string, string> = {}): Promise<UsageError> {
+  const error = await loadConfigFile(file, { env }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UsageError);
+  return error as UsageError;
+}
+
+const FULL_YAML = `# every key, with units
+migrations: ./db/migrations
+source: golang-migrate
+engine: postgres
+url: postgres://ci@localhost:5432/postgres
+dataset:
+  path: ./seed.sql
+  version: 0004
+productionRows:
+  patches: 1.75M
+limits:
+  blockingLockMs: 1.5s
+  stepDurationMs: 2m
+  statementTimeoutMs: 5m
+  idleTimeoutMs: 300000
+  rowsChanged: 100k
+  walBytes: 512MB
+  stepTimeoutMs: 1h
+  migrations:
+    0005: { rowsChanged: 5M }
+    "0006_backfill_hash":
+      walBytes: 2 GiB
+hazards:
+  table-rewrite: warning
+  slow-step: off
+json: ./out/report.json
+`;
+
+describe('loadConfigFile: YAML', () => {
+  it('validates, converts units, keeps versions as written and resolves paths against the config directory', async () => {
+    const dir = project({ 'rehearse.config.yaml': FULL_YAML });
+    const config = await loadConfigFile(join(dir, 'rehearse.config.yaml'));
+    expect(config).toEqual({
+      file: join(dir, 'rehearse.config.yaml'),
+      migrations: join(dir, 'db/migrations'),
+      source: 'golang-migrate',
+      engine: 'postgres',
+      url: 'postgres://ci@localhost:5432/postgres',
+      dataset: { path: join(dir, 'seed.sql'), version: '0004' },
+      productionRows: { patches: 1_750_000 },
+      limits: {
+        blockingLockMs: 1500,
+        stepDurationMs: 120_000,
+        statementTimeoutMs: 300_000,
+        idleTimeoutMs: 300_000,
+        rowsChanged: 100_000,
+        walBytes: 512_000_000,
+        stepTimeoutMs: 3_600_000,
+      },
+      perMigrationLimits: { '0005': { rowsChanged: 5_000_000 }, '0006_backfill_hash': { walBytes: 2 * 1024 ** 3 } },
+      severity: { 'table-rewrite': 'warning', 'slow-step': 'off' },
+      json: join(dir, 'out/report.json'),
+    });
+  });
+
+  it('treats an empty file as an empty config', async () => {
+    const dir = project({ 'rehearse.config.yml': '# nothing yet\n' });
+    expect(await loadConfigFile(join(dir, 'rehearse.config.yml'))).toEqual({
+      file: join(dir, 'rehearse.config.yml'),
+      limits: {},
+      perMigrationLimits: {},
+      severity: {},
+    });
+  });
+
+  it('shares limits through YAML merge keys', async () => {
+    const dir = project({
+      'rehearse.config.yaml': `limits:
+  migrations:
+    "0005": &backfill { rowsChanged: 5M, walBytes: 4GiB }
+    "0007": { <<: *backfill, rowsChanged: 10M }
+`,
+    });
+    const config = await loadConfigFile(join(dir, 'rehearse.config.yaml'));
+    expect(config.perMigrationLimits['0007']).toEqual({ rowsChanged: 10_000_000, walBytes: 4 * 1024 ** 3 });
+  });
+
+  it('reports a syntax error with its line and column', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'engine: pglite\ndataset:\n  path: [seed.sql\nlimits: {}\n' });
+    const error = await loadError(join(dir, 'rehearse.config.yaml'));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.location).toMatchObject({ file: expect.stringMatching(/rehearse\.config\.yaml$/), line: 4, column: 1 });
+    expect(error.message).toMatch(/rehearse\.config\.yaml:4:1: YAML syntax error: /);
+  });
+
+  it('reports a duplicate key as a syntax error at the second occurrence', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'engine: pglite\nengine: postgres\n' });
+    const error = await loadError(join(dir, 'rehearse.config.yaml'));
+    expect(error.location).toMatchObject({ line: 2, column: 1 });
+    expect(error.message).toContain('Map keys must be unique');
+  });
+
+  it('reports a bad value at its exact line and column, with the path, what was expected and what was found', async () => {
+    const dir = project({
+      'rehearse.config.yaml': `engine: pglite
+dataset:
+  path: ./seed.sql
+limits:
+  rowsChanged: 100k
+  # the next value is not a duration
+  blockingLockMs: fast
+`,
+    });
+    const error = await loadError(join(dir, 'rehearse.config.yaml'));
+    expect(error.location).toMatchObject({ line: 7, column: 19 });
+    expect(error.message).toMatch(
+      /rehearse\.config\.yaml:7:19: limits\.blockingLockMs: expected a duration like 1500, "1\.5s" or "2m", got "fast"$/,
+    );
+  });
+
+  it('reports an unknown key at the key, suggesting the closest known one', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'limits:\n  migrations:\n    "0005":\n      rowChanged: 5M\n' });
+    const error = await loadError(join(dir, 'rehearse.config.yaml'));
+    expect(error.location).toMatchObject({ line: 4, column: 7 });
+    expect(error.message).toMatch(/:4:7: limits\.migrations\.0005\.rowChanged: unknown key; did you mean rowsChanged\?$/);
+  });
+
+  it('lists the known keys when no key is close, and suggests hazard ids', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'hazards:\n  table-rewrites: off\ndatabase: x\n' });
+    const error = await loadError(join(dir, 'rehearse.config.yaml'));
+    const [first, second] = error.message.split('\n');
+    expect(first).toMatch(/:2:3: hazards\.table-rewrites: unknown key; did you mean table-rewrite\?$/);
+    expect(second).toMatch(/:3:1: database: unknown key; expected one of migrations, source, engine, url, dataset, /);
+  });
+
+  it('reports every problem, in file order, each with its own location', async () => {
+    const dir = project({
+      'rehearse.config.yaml': 'limits:\n  walBytes: lots\nengine: mysql\nhazards:\n  slow-step: warn\n',
+    });
+    const lines = (await loadError(join(dir, 'rehearse.config.yaml'))).message.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/rehearse\.config\.yaml:2:13: limits\.walBytes: expected a size like 1048576, "512MB" or "1GiB", got "lots"$/);
+    expect(lines[1]).toMatch(/rehearse\.config\.yaml:3:9: engine: engine mysql is not supported yet; supported engines: pglite, postgres$/);
+    expect(lines[2]).toMatch(/rehearse\.config\.yaml:5:14: hazards\.slow-step: expected one of error, warning, info, off, got "warn"$/);
+  });
+
+  it('refuses a zero timeout, which PostgreSQL would read as "no timeout"', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'limits:\n  statementTimeoutMs: 0\n' });
+    expect((await loadError(join(dir, 'rehearse.config.yaml'))).message).toContain(
+      'limits.statementTimeoutMs: expected a duration greater than 0',
+    );
+  });
+
+  it('replaces ${VAR} from the environment and names an unset variable at its line', async () => {
+    const yaml = 'engine: postgres\nurl: postgres://ci:${PG_PASSWORD}@${PG_HOST}/postgres\ndataset:\n  path: ${SEED}\n';
+    const dir = project({ 'rehearse.config.yaml': yaml });
+    const file = join(dir, 'rehearse.config.yaml');
+    const config = await loadConfigFile(file, { env: { PG_PASSWORD: 'pw', PG_HOST: 'db', SEED: 'seed.sql' } });
+    expect(config.url).toBe('postgres://ci:pw@db/postgres');
+    expect(config.dataset?.path).toBe(join(dir, 'seed.sql'));
+
+    const error = await loadError(file, { PG_PASSWORD: 'pw', PG_HOST: 'db' });
+    expect(error.location).toMatchObject({ line: 4, column: 9 });
+    expect(error.message).toMatch(/:4:9: dataset\.path: environment variable SEED is not set$/);
+  });
+
+  it('never prints the password of a bad URL', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'url: http://ci:hunter2@db/postgres\n' });
+    const error = await loadError(join(dir, 'rehearse.config.yaml'));
+    expect(error.message).toContain('url: expected a server URL like postgres://user@host:5432/postgres, got "http://ci:***@db/postgres"');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('rejects a top level that is not a mapping', async () => {
+    const dir = project({ 'rehearse.config.yaml': '- engine: pglite\n' });
+    expect((await loadError(join(dir, 'rehearse.config.yaml'))).message).toMatch(/:1:1: expected an object, got a list$/);
+  });
+});
+
+describe('loadConfigFile: TS and JS', () => {
+  it('imports a rehearse.config.ts that uses defineConfig from the package, without a build', async () => {
+    const dir = project({
+      'rehearse.config.ts': `import { defineConfig } from ${JSON.stringify(repoIndex)};
+const rows: number = 5_000_000;
+export default defineConfig({
+  migrations: 'sql',
+  dataset: { path: 'dump.sql' },
+  limits: { blockingLockMs: '2s', walBytes: '1GiB', migrations: { '0005_backfill': { rowsChanged: rows } } },
+  hazards: { 'blocking-lock': 'warning' },
+});
+`,
+    });
+    const config = await loadConfigFile(join(dir, 'rehearse.config.ts'));
+    expect(config).toMatchObject({
+      migrations: join(dir, 'sql'),
+      dataset: { path: join(dir, 'dump.sql') },
+      limits: { blockingLockMs: 2000, walBytes: 1024 ** 3 },
+      perMigrationLimits: { '0005_backfill': { rowsChanged: 5_000_000 } },
+      severity: { 'blocking-lock': 'warning' },
+    });
+  });
+
+  it('loads exactly the file named, even with a .mts beside a .mjs', async () => {
+    const dir = project({
+      'package.json': '{ "type": "module" }',
+      'rehearse.config.mjs': 'export default { limits: { rowsChanged: "1k" } };\n',
+      'rehearse.config.mts': 'export default { engine: "pglite" as const, json: "r.json" };\n',
+    });
+    expect(await loadConfigFile(join(dir, 'rehearse.config.mjs'))).toMatchObject({ limits: { rowsChanged: 1000 }, json: undefined });
+    expect(await loadConfigFile(join(dir, 'rehearse.config.mts'))).toMatchObject({ limits: {}, json: join(dir, 'r.json') });
+  });
+
+  it('loads a CommonJS rehearse.config.js', async () => {
+    const dir = project({ 'rehearse.config.js': 'module.exports = { dataset: { path: "seed.sql", version: 4 } };\n' });
+    expect((await loadConfigFile(join(dir, 'rehearse.config.js'))).dataset).toEqual({ path: join(dir, 'seed.sql'), version: '4' });
+  });
+
+  it('treats a key set to undefined as absent, so it cannot erase a default', async () => {
+    const dir = project({ 'rehearse.config.mjs': 'export default { limits: { walBytes: undefined, rowsChanged: "2k" } };\n' });
+    const { limits } = await loadConfigFile(join(dir, 'rehearse.config.mjs'));
+    expect(Object.keys(limits)).toEqual(['rowsChanged']);
+  });
+
+  it('names the file and the path of a bad value (a module has no lines to point at)', async () => {
+    const dir = project({ 'rehearse.config.ts': 'export default { limits: { walBytes: "1 gigabyte" }, enigne: "pglite" };\n' });
+    const error = await loadError(join(dir, 'rehearse.config.ts'));
+    expect(error.location).toEqual({ file: expect.stringMatching(/rehearse\.config\.ts$/), line: undefined, column: undefined });
+    const lines = error.message.split('\n');
+    expect(lines[0]).toMatch(/rehearse\.config\.ts: limits\.walBytes: expected a size like 1048576, "512MB" or "1GiB", got "1 gigabyte"$/);
+    expect(lines[1]).toMatch(/rehearse\.config\.ts: enigne: unknown key; did you mean engine\?$/);
+  });
+
+  it('explains a missing default export and a module that fails to load', async () => {
+    const dir = project({
+      'rehearse.config.ts': 'export const config = { engine: "pglite" };\n',
+      'rehearse.config.mts': 'export default { engine: \n',
+    });
+    expect((await loadError(join(dir, 'rehearse.config.ts'))).message).toMatch(
+      /rehearse\.config\.ts: no default export; expected `export default defineConfig\(\{ … \}\)`$/,
+    );
+    const broken = await loadError(join(dir, 'rehearse.config.mts'));
+    expect(broken.code).toBe('CONFIG_INVALID');
+    expect(broken.message).toMatch(/rehearse\.config\.mts: could not load the config: /);
+  });
+});
+
+describe('finding and opening config files', () => {
+  it('names a missing explicit config file', async () => {
+    const error = await loadError(join(root, 'nope', 'rehearse.config.yaml'));
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toBe(`config file ${resolve(root, 'nope', 'rehearse.config.yaml')} not found`);
+  });
+
+  it('says when the config path is a directory', async () => {
+    expect((await loadError(root)).message).toBe(`config file ${root} is not a file`);
+  });
+
+  it('refuses a file type it cannot read', async () => {
+    const dir = project({ 'rehearse.json': '{}' });
+    expect((await loadError(join(dir, 'rehearse.json'))).message).toMatch(/unsupported file type; expected one of \.ts, /);
+  });
+
+  it('finds the config in the documented order, and nothing where there is none', () => {
+    const dir = project({ 'rehearse.config.yaml': '', 'rehearse.config.mjs': '', 'rehearse.config.ts': '' });
+    expect(findConfigFile(dir)).toBe(join(dir, 'rehearse.config.ts'));
+    const ymlOnly = project({ 'rehearse.config.yml': '' });
+    expect(findConfigFile(ymlOnly)).toBe(join(ymlOnly, 'rehearse.config.yml'));
+    expect(findConfigFile(project({ 'README.md': '' }))).toBeUndefined();
+  });
+});

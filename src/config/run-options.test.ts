@@ -1,0 +1,210 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, limitsResolver } from '../checks/limits.ts';
+import { UsageError } from '../errors.ts';
+import { loadConfigFile } from './load.ts';
+import { loadRunOptions, parseProductionRows, resolveRunOptions, type CliRunFlags } from './run-options.ts';
+import type { ResolvedConfigFile } from './types.ts';
+
+const cwd = '/repo';
+
+function config(fields: Partial<ResolvedConfigFile> = {}): ResolvedConfigFile {
+  return { file: '/repo/ci/rehearse.config.yaml', limits: {}, perMigrationLimits: {}, severity: {}, ...fields };
+}
+
+function usageError(run: () => unknown): UsageError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return error as UsageError;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('resolveRunOptions', () => {
+  it('applies the defaults around a dataset given on the command line', () => {
+    expect(resolveRunOptions(undefined, { dataset: 'seed.sql' }, cwd)).toEqual({
+      migrationsDir: '/repo/migrations',
+      source: 'golang-migrate',
+      engine: 'pglite',
+      url: undefined,
+      dataset: { path: '/repo/seed.sql' },
+      limits: DEFAULT_LIMITS,
+      perMigrationLimits: {},
+      severity: {},
+      jsonPath: undefined,
+      productionRows: {},
+      base: undefined,
+      previousQueriesPath: undefined,
+      configFile: undefined,
+    });
+  });
+
+  it('takes everything from the config file when no flag is given', () => {
+    const file = config({
+      migrations: '/repo/ci/sql',
+      engine: 'postgres',
+      url: 'postgres://ci@db/postgres',
+      dataset: { path: '/repo/ci/seed.sql', version: '0004' },
+      productionRows: { patches: 1_750_000 },
+      limits: { blockingLockMs: 500 },
+      perMigrationLimits: { '0005': { rowsChanged: 5_000_000 } },
+      severity: { 'table-rewrite': 'warning' },
+      json: '/repo/ci/report.json',
+    });
+    expect(resolveRunOptions(file, {}, cwd)).toMatchObject({
+      migrationsDir: '/repo/ci/sql',
+      engine: 'postgres',
+      url: 'postgres://ci@db/postgres',
+      dataset: { path: '/repo/ci/seed.sql', version: '0004' },
+      productionRows: { patches: 1_750_000 },
+      limits: { ...DEFAULT_LIMITS, blockingLockMs: 500 },
+      perMigrationLimits: { '0005': { rowsChanged: 5_000_000 } },
+      severity: { 'table-rewrite': 'warning' },
+      jsonPath: '/repo/ci/report.json',
+      configFile: '/repo/ci/rehearse.config.yaml',
+    });
+  });
+
+  it('lets flags override the config, with flag paths relative to the current directory', () => {
+    const file = config({
+      migrations: '/repo/ci/sql',
+      engine: 'postgres',
+      url: 'postgres://ci@db/postgres',
+      dataset: { path: '/repo/ci/seed.sql', version: '0004' },
+      productionRows: { patches: 1_750_000 },
+      json: '/repo/ci/report.json',
+    });
+    const flags: CliRunFlags = {
+      migrations: 'db/migrations',
+      engine: 'pglite',
+      url: 'postgres://other@db2/postgres',
+      dataset: '/dumps/prod.sql',
+      json: 'out.json',
+      productionRows: 'projects=12',
+      base: 'origin/main',
+      previousQueries: 'queries.sql',
+    };
+    expect(resolveRunOptions(file, flags, cwd)).toMatchObject({
+      migrationsDir: '/repo/db/migrations',
+      engine: 'pglite',
+      url: 'postgres://other@db2/postgres',
+      // The config's version belongs to the config's dataset, not to the file named by --dataset.
+      dataset: { path: '/dumps/prod.sql' },
+      jsonPath: '/repo/out.json',
+      productionRows: { projects: 12 },
+      base: 'origin/main',
+      previousQueriesPath: '/repo/queries.sql',
+    });
+    expect(resolveRunOptions(file, flags, cwd).dataset).not.toHaveProperty('version');
+  });
+
+  it('combines --dataset-version with either dataset path', () => {
+    const file = config({ dataset: { path: '/repo/ci/seed.sql', version: '0004' } });
+    expect(resolveRunOptions(file, { datasetVersion: '0007' }, cwd).dataset).toEqual({ path: '/repo/ci/seed.sql', version: '0007' });
+    expect(resolveRunOptions(file, { dataset: 's.sql', datasetVersion: '0002' }, cwd).dataset).toEqual({
+      path: '/repo/s.sql',
+      version: '0002',
+    });
+  });
+
+  it('says how to give a dataset when there is none', () => {
+    const error = usageError(() => resolveRunOptions(undefined, {}, cwd));
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toBe(
+      'no dataset: pass --dataset FILE (a pg_dump plain-SQL dump or a seed script) or set dataset.path in rehearse.config.yaml',
+    );
+    // A config with only a version still has no dataset, and the message names that config.
+    expect(usageError(() => resolveRunOptions(config({ dataset: { version: '4' } }), {}, cwd)).message).toMatch(
+      /or set dataset\.path in \/repo\/ci\/rehearse\.config\.yaml$/,
+    );
+  });
+
+  it('requires a server URL for the postgres engine, wherever the engine was chosen', () => {
+    expect(usageError(() => resolveRunOptions(undefined, { engine: 'postgres', dataset: 'd.sql' }, cwd)).message).toMatch(
+      /^engine postgres needs a server to create scratch databases on: pass --url postgres:\/\/user@host:5432\/postgres or set url in/,
+    );
+    expect(() => resolveRunOptions(config({ engine: 'postgres' }), { dataset: 'd.sql' }, cwd)).toThrow(/engine postgres needs a server/);
+    expect(resolveRunOptions(config({ url: 'postgres://ci@db/postgres' }), { engine: 'postgres', dataset: 'd.sql' }, cwd).url).toBe(
+      'postgres://ci@db/postgres',
+    );
+  });
+
+  it('checks flag values with the same rules as the config', () => {
+    const run = (flags: CliRunFlags) => usageError(() => resolveRunOptions(undefined, { dataset: 'd.sql', ...flags }, cwd)).message;
+    expect(run({ engine: 'foo' })).toBe('--engine: unknown engine foo; expected one of pglite, postgres');
+    expect(run({ engine: 'mysql' })).toBe('--engine: engine mysql is not supported yet; supported engines: pglite, postgres');
+    expect(run({ engine: 'sqlite' })).toBe('--engine: engine sqlite is not supported yet; supported engines: pglite, postgres');
+    expect(run({ engine: '' })).toBe('--engine: unknown engine ""; expected one of pglite, postgres');
+    expect(run({ source: 'flyway' })).toBe('--source: unknown migration source flyway; expected one of golang-migrate');
+    expect(run({ url: 'mysql://root@db/app' })).toBe(
+      '--url: mysql servers are not supported yet; expected a server URL like postgres://user@host:5432/postgres',
+    );
+    expect(run({ url: 'db:5432 pw=secret' })).toMatch(/^--url: expected a server URL like .*, got "db:5432 pw=secret"$/);
+    expect(run({ migrations: ' ' })).toBe('--migrations: expected a directory, got " "');
+  });
+
+  it('gives per-migration limits to the migrations they name, over the global ones', () => {
+    const file = config({
+      limits: { rowsChanged: 200_000 },
+      perMigrationLimits: { '0005': { rowsChanged: 5_000_000 }, '0005_backfill': { walBytes: 1 } },
+    });
+    const options = resolveRunOptions(file, { dataset: 'd.sql' }, cwd);
+    const limitsFor = limitsResolver(options.limits, options.perMigrationLimits);
+    expect(limitsFor({ version: '0005', id: '0005_backfill' })).toEqual({ ...DEFAULT_LIMITS, rowsChanged: 5_000_000, walBytes: 1 });
+    expect(limitsFor({ version: '0006', id: '0006_other' })).toEqual({ ...DEFAULT_LIMITS, rowsChanged: 200_000 });
+  });
+});
+
+describe('parseProductionRows', () => {
+  it('reads TABLE=ROWS pairs with count units, spaces and schema-qualified names', () => {
+    expect(parseProductionRows('patches=1.75M, public.projects = 1200,events=2B,')).toEqual({
+      patches: 1_750_000,
+      'public.projects': 1200,
+      events: 2_000_000_000,
+    });
+  });
+
+  it('names the bad pair', () => {
+    const message = (text: string) => usageError(() => parseProductionRows(text)).message;
+    expect(message('patches=1.75M,projects')).toBe('--production-rows: "projects" is not TABLE=ROWS (e.g. patches=1.75M)');
+    expect(message('=5')).toBe('--production-rows: "=5" is not TABLE=ROWS (e.g. patches=1.75M)');
+    expect(message('patches=many')).toBe('--production-rows: patches=many: expected a count like 100000, "100k" or "1.5M", got "many"');
+    expect(message('patches=-5')).toMatch(/^--production-rows: patches=-5: expected a count/);
+    expect(message('patches=1,patches=2')).toBe('--production-rows: table patches is given twice');
+    expect(message(' , ')).toBe('--production-rows: expected TABLE=ROWS pairs like patches=1.75M,projects=1200, got " , "');
+  });
+
+  it('keeps names that collide with Object.prototype as plain entries', () => {
+    const rows = parseProductionRows('constructor=1,__proto__=2');
+    expect(Object.keys(rows)).toEqual(['constructor', '__proto__']);
+    expect(Object.getPrototypeOf(rows)).toBe(Object.prototype);
+  });
+});
+
+describe('loadRunOptions', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rehearse-run-options-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds the config in the current directory, resolving its paths against it and flags against cwd', async () => {
+    writeFileSync(join(dir, 'rehearse.config.yaml'), 'dataset:\n  path: seed.sql\n  version: "0004"\nlimits:\n  walBytes: 1GiB\n');
+    const options = await loadRunOptions({ migrations: 'm' }, dir);
+    expect(options).toMatchObject({
+      configFile: join(dir, 'rehearse.config.yaml'),
+      migrationsDir: join(dir, 'm'),
+      dataset: { path: join(dir, 'seed.sql'), version: '0004' },
+      limits: { ...DEFAULT_LIMITS, walBytes: 1024 ** 3 },
+    });
+    // The same file loaded on its own gives the same figures.
+    expect((await loadConfigFile(join(dir, 'rehearse.config.yaml'))).limits).toEqual({ walBytes: 1024 ** 3 });
+  });
+
+  it('names a missing --config file', async () => {
+    await expect(loadRunOptions({ config: 'ci/missing.yaml' }, dir)).rejects.toThrow(
+      `config file ${join(dir, 'ci/missing.yaml')} not found`,
+    );
+  });
+});

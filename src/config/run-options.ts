@@ -1,0 +1,135 @@
+// What one `rehearse run` does, from the config file and the command line: flags override the
+// config, the config overrides defaults. Flag values are checked with the same rules as config
+// values; paths from flags are relative to the current directory, paths from the config file to
+// the config file's directory (load.ts has already made those absolute).
+import { resolve } from 'node:path';
+import { DEFAULT_LIMITS, type Limits, type SeverityOverrides } from '../checks/limits.ts';
+import type { EngineKind } from '../engines/engine.ts';
+import { UsageError } from '../errors.ts';
+import { displayPath, findConfigFile, loadConfigFile, type LoadConfigOptions } from './load.ts';
+import type { ResolvedConfigFile } from './types.ts';
+import { COUNT_EXPECTED, parseCount } from './units.ts';
+import { describeValue, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
+
+/** `rehearse run` flags as the CLI parsed them (strings, unchecked). */
+export interface CliRunFlags {
+  migrations?: string;
+  source?: string;
+  engine?: string;
+  url?: string;
+  dataset?: string;
+  datasetVersion?: string;
+  json?: string;
+  /** `TABLE=ROWS,…`, e.g. `patches=1.75M,projects=1200`. */
+  productionRows?: string;
+  base?: string;
+  previousQueries?: string;
+}
+
+export interface RunOptions {
+  migrationsDir: string;
+  source: MigrationSource;
+  engine: EngineKind;
+  url?: string;
+  dataset: { path: string; version?: string };
+  limits: Limits;
+  /** Keyed by version (`0005`) or `<version>_<name>`; see `limitsResolver`. */
+  perMigrationLimits: Record<string, Partial<Limits>>;
+  severity: SeverityOverrides;
+  jsonPath?: string;
+  productionRows: Record<string, number>;
+  /** Git revision of the trunk. */
+  base?: string;
+  previousQueriesPath?: string;
+  /** Absolute path of the config file used, if any. */
+  configFile?: string;
+}
+
+/** Finds (or takes `--config`), loads and merges: what the CLI calls. */
+export async function loadRunOptions(
+  flags: CliRunFlags & { config?: string },
+  cwd: string,
+  options: LoadConfigOptions = {},
+): Promise<RunOptions> {
+  const path = flags.config !== undefined ? resolve(cwd, flags.config) : findConfigFile(cwd);
+  const file = path === undefined ? undefined : await loadConfigFile(path, options);
+  return resolveRunOptions(file, flags, cwd);
+}
+
+export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: CliRunFlags, cwd: string): RunOptions {
+  const configName = file ? displayPath(file.file) : 'rehearse.config.yaml';
+  const fromCwd = (p: string | undefined) => (p === undefined ? undefined : resolve(cwd, p));
+
+  const engine = (checked('--engine', flags.engine, engineProblem) as EngineKind | undefined) ?? file?.engine ?? 'pglite';
+  const url = checked('--url', flags.url, urlProblem) ?? file?.url;
+  if (engine === 'postgres' && url === undefined) {
+    throw new UsageError(
+      'USAGE',
+      `engine postgres needs a server to create scratch databases on: pass --url postgres://user@host:5432/postgres or set url in ${configName}`,
+    );
+  }
+
+  // --dataset replaces the config's dataset whole: a version describes one seed script, and
+  // carrying it over to another file would apply that file at the wrong version.
+  const datasetPath = fromCwd(nonEmpty('--dataset', flags.dataset, 'a file path')) ?? file?.dataset?.path;
+  const datasetVersion =
+    nonEmpty('--dataset-version', flags.datasetVersion, 'a migration version like 0004') ??
+    (flags.dataset === undefined ? file?.dataset?.version : undefined);
+  if (datasetPath === undefined) {
+    throw new UsageError(
+      'USAGE',
+      `no dataset: pass --dataset FILE (a pg_dump plain-SQL dump or a seed script) or set dataset.path in ${configName}`,
+    );
+  }
+
+  return {
+    migrationsDir: fromCwd(nonEmpty('--migrations', flags.migrations, 'a directory')) ?? file?.migrations ?? resolve(cwd, 'migrations'),
+    source: (checked('--source', flags.source, sourceProblem) as MigrationSource | undefined) ?? file?.source ?? 'golang-migrate',
+    engine,
+    url,
+    dataset: datasetVersion === undefined ? { path: datasetPath } : { path: datasetPath, version: datasetVersion },
+    limits: { ...DEFAULT_LIMITS, ...file?.limits },
+    perMigrationLimits: file?.perMigrationLimits ?? {},
+    severity: file?.severity ?? {},
+    jsonPath: fromCwd(nonEmpty('--json', flags.json, 'a file path')) ?? file?.json,
+    productionRows: flags.productionRows !== undefined ? parseProductionRows(flags.productionRows) : (file?.productionRows ?? {}),
+    base: nonEmpty('--base', flags.base, 'a git revision'),
+    previousQueriesPath: fromCwd(nonEmpty('--previous-queries', flags.previousQueries, 'a file path')),
+    configFile: file?.file,
+  };
+}
+
+/** `patches=1.75M, projects=1200` → `{ patches: 1750000, projects: 1200 }`. */
+export function parseProductionRows(text: string): Record<string, number> {
+  const flag = '--production-rows';
+  const rows = new Map<string, number>();
+  for (const pair of text.split(',').map((p) => p.trim())) {
+    if (pair === '') continue; // a trailing comma is harmless
+    const eq = pair.lastIndexOf('=');
+    const table = pair.slice(0, Math.max(eq, 0)).trim();
+    const countText = pair.slice(eq + 1).trim();
+    if (eq < 0 || table === '') throw usage(flag, `${JSON.stringify(pair)} is not TABLE=ROWS (e.g. patches=1.75M)`);
+    const count = parseCount(countText);
+    if (count === undefined) throw usage(flag, `${pair}: expected ${COUNT_EXPECTED}, got ${describeValue(countText)}`);
+    if (rows.has(table)) throw usage(flag, `table ${table} is given twice`);
+    rows.set(table, count);
+  }
+  if (rows.size === 0) throw usage(flag, `expected TABLE=ROWS pairs like patches=1.75M,projects=1200, got ${describeValue(text)}`);
+  return Object.fromEntries(rows);
+}
+
+function checked(flag: string, value: string | undefined, problem: (value: string) => string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const message = problem(value);
+  if (message !== undefined) throw usage(flag, message);
+  return value;
+}
+
+function nonEmpty(flag: string, value: string | undefined, expected: string): string | undefined {
+  if (value !== undefined && value.trim() === '') throw usage(flag, `expected ${expected}, got ${describeValue(value)}`);
+  return value;
+}
+
+function usage(flag: string, message: string): UsageError {
+  return new UsageError('USAGE', `${flag}: ${message}`);
+}

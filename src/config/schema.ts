@@ -1,0 +1,112 @@
+// The zod schema of a config file. Unit-bearing values are converted here, so a parsed config
+// holds plain numbers; messages say "expected …, got …" and issues.ts adds file:line:column.
+import * as z from 'zod';
+import { HAZARD_IDS, type HazardId } from '../checks/finding.ts';
+import type { Limits } from '../checks/limits.ts';
+import type { EngineKind } from '../engines/engine.ts';
+import type { LimitsInput, RehearseConfigInput } from './types.ts';
+import { BYTES_EXPECTED, COUNT_EXPECTED, DURATION_EXPECTED, parseBytes, parseCount, parseDuration } from './units.ts';
+import { describeValue, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
+
+/**
+ * A value checked and converted by `convert`, which returns the output or a problem message.
+ * Built on z.unknown() so a value of the wrong type gets the same "expected …" message as a
+ * malformed one; the cast gives it the input type the config types promise.
+ */
+function converted<In, Out>(convert: (input: unknown) => { value: Out } | { problem: string }) {
+  return z.unknown().transform((input, ctx) => {
+    const result = convert(input);
+    if ('value' in result) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.problem });
+    return z.NEVER;
+  }) as unknown as z.ZodType<Out, In>;
+}
+
+/** A value taken as it is when `problem` finds nothing wrong with it. */
+function accepted<T>(problem: (input: unknown) => string | undefined) {
+  return converted<T, T>((input) => {
+    const message = problem(input);
+    return message === undefined ? { value: input as T } : { problem: message };
+  });
+}
+
+function unit(parse: (value: number | string) => number | undefined, expected: string) {
+  return converted<number | string, number>((input) => {
+    const value = typeof input === 'number' || typeof input === 'string' ? parse(input) : undefined;
+    return value === undefined ? { problem: `expected ${expected}, got ${describeValue(input)}` } : { value };
+  });
+}
+
+const duration = unit(parseDuration, DURATION_EXPECTED);
+// A timeout of 0 means "no timeout" to PostgreSQL and would mean "cancel everything" here:
+// refuse it and say how to have no limit.
+const timeout = unit(
+  (value) => parseDuration(value) || undefined,
+  `a duration greater than 0 like "30s" or "5m" (leave the key out for no limit)`,
+);
+const count = unit(parseCount, COUNT_EXPECTED);
+const bytes = unit(parseBytes, BYTES_EXPECTED);
+
+function pathTo(what: string) {
+  return accepted<string>((input) =>
+    typeof input === 'string' && input.trim() !== '' ? undefined : `expected ${what}, got ${describeValue(input)}`,
+  );
+}
+
+const limitFields = {
+  blockingLockMs: duration.optional(),
+  stepDurationMs: duration.optional(),
+  statementTimeoutMs: timeout.optional(),
+  idleTimeoutMs: timeout.optional(),
+  rowsChanged: count.optional(),
+  walBytes: bytes.optional(),
+  stepTimeoutMs: timeout.optional(),
+} satisfies Record<keyof Limits, z.ZodType>;
+
+const limits = z.strictObject(limitFields);
+
+// Versions stay strings: `0004` and `4` are different file names. A YAML number reaches here
+// only if its source text was lost (yaml.ts keeps it); a TS number is written without zeros.
+const version = converted<string | number, string>((input) => {
+  if (typeof input === 'string' && input.trim() !== '') return { value: input.trim() };
+  if (typeof input === 'number' && Number.isSafeInteger(input) && input >= 0) return { value: String(input) };
+  return { problem: `expected a migration version like "0004", got ${describeValue(input)}` };
+});
+
+const engine = accepted<EngineKind>(engineProblem);
+const source = accepted<MigrationSource>(sourceProblem);
+const url = accepted<string>(urlProblem);
+
+const severity = z.enum(['error', 'warning', 'info', 'off']);
+const hazards = z.strictObject(
+  Object.fromEntries(HAZARD_IDS.map((id) => [id, severity.optional()])) as Record<HazardId, z.ZodOptional<typeof severity>>,
+);
+
+export const configSchema = z.strictObject({
+  migrations: pathTo('a directory').optional(),
+  source: source.optional(),
+  engine: engine.optional(),
+  url: url.optional(),
+  dataset: z
+    .strictObject({
+      path: pathTo('a file path').optional(),
+      version: version.optional(),
+    })
+    .optional(),
+  productionRows: z.record(z.string().min(1), count).optional(),
+  limits: z.strictObject({ ...limitFields, migrations: z.record(z.string().min(1), limits).optional() }).optional(),
+  hazards: hazards.optional(),
+  json: pathTo('a file path').optional(),
+});
+
+export type ParsedConfig = z.output<typeof configSchema>;
+
+// The schema accepts exactly what the documented input types allow: a compile error here means
+// types.ts and this file disagree.
+type Normalize<T> = T extends object ? { [K in keyof T]-?: Normalize<Exclude<T[K], undefined>> } : T;
+type Same<A, B> =
+  (<T>() => T extends Normalize<A> ? 1 : 2) extends <T>() => T extends Normalize<B> ? 1 : 2 ? true : false;
+const configInputMatches: Same<z.input<typeof configSchema>, RehearseConfigInput> = true;
+const limitsInputMatches: Same<z.input<typeof limits>, LimitsInput> = true;
+void configInputMatches;
+void limitsInputMatches;

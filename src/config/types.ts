@@ -1,0 +1,75 @@
+// What a config file may say (`RehearseConfigInput`, the type `defineConfig` checks) and what
+// loading it yields (`ResolvedConfigFile`: units converted, paths absolute). Written out by hand
+// so editors show these comments; schema.ts checks that its zod schema accepts exactly this.
+import type { EngineKind } from '../engines/engine.ts';
+import type { Limits, SeverityOverrides } from '../checks/limits.ts';
+import type { MigrationSource } from './values.ts';
+
+/** Milliseconds as a number, or a string with unit ms, s, m or h: `1500`, `"1.5s"`, `"5m"`. */
+export type Duration = number | string;
+/** Bytes as a number, or a string with unit B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (1024). */
+export type ByteSize = number | string;
+/** A number, or a string with suffix k, M or B (thousand, million, billion): `100000`, `"100k"`, `"1.5M"`. */
+export type Count = number | string;
+
+export interface LimitsInput {
+  /** Longest time other sessions may be blocked on a table (default 1s). */
+  blockingLockMs?: Duration;
+  /** Longest a step may take (default 60s). */
+  stepDurationMs?: Duration;
+  /** Production's statement_timeout: a longer statement would be cancelled there. */
+  statementTimeoutMs?: Duration;
+  /** A proxy's idle timeout: it cuts a connection waiting this long on one statement. */
+  idleTimeoutMs?: Duration;
+  /** Rows inserted + updated + deleted in one step (default 100k). */
+  rowsChanged?: Count;
+  /** WAL one step may write (default 1GiB). */
+  walBytes?: ByteSize;
+  /** A step still running after this long is cancelled and reported as a timeout (default 30m). */
+  stepTimeoutMs?: Duration;
+}
+
+export interface DatasetInput {
+  /** A pg_dump plain-SQL dump or a seed script; relative to the config file. */
+  path?: string;
+  /** The migration version a seed script applies at. Give versions as strings: `"0004"`, not `0004`. */
+  version?: string | number;
+}
+
+export interface RehearseConfigInput {
+  /** Migration directory, relative to the config file (default `./migrations` in the current directory). */
+  migrations?: string;
+  /** How migrations are laid out and applied (default `golang-migrate`). */
+  source?: MigrationSource;
+  /** Engine to rehearse on (default `pglite`). `postgres` needs `url`. */
+  engine?: EngineKind;
+  /** Server on which scratch databases are created. `${VAR}` in any string reads an environment variable. */
+  url?: string;
+  dataset?: DatasetInput;
+  /** Production row count per table, when the dataset has no manifest saying so: `{ patches: "1.75M" }`. */
+  productionRows?: Record<string, Count>;
+  limits?: LimitsInput & {
+    /** Limits for one migration, keyed by version (`"0005"`) or `<version>_<name>`. */
+    migrations?: Record<string, LimitsInput>;
+  };
+  /** Severity per hazard id; `off` silences the hazard. */
+  hazards?: SeverityOverrides;
+  /** Write the JSON report to this file, relative to the config file. */
+  json?: string;
+}
+
+/** A loaded config file: validated, units converted, paths absolute. */
+export interface ResolvedConfigFile {
+  /** Absolute path of the config file. */
+  file: string;
+  migrations?: string;
+  source?: MigrationSource;
+  engine?: EngineKind;
+  url?: string;
+  dataset?: { path?: string; version?: string };
+  productionRows?: Record<string, number>;
+  limits: Partial<Limits>;
+  perMigrationLimits: Record<string, Partial<Limits>>;
+  severity: SeverityOverrides;
+  json?: string;
+}

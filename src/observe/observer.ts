@@ -1,0 +1,58 @@
+// What the step runner needs to watch a migration, independent of the engine family. Each
+// dialect implements it with its own catalog queries (PostgreSQL: pg_locks, pg_class, pg_stat_*).
+import type { Session } from '../engines/engine.ts';
+import type { BlockedTraffic, LockEvidence, SchemaSnapshot, StateSnapshot, TableRows } from '../rehearsal/evidence.ts';
+
+/** One user relation's storage at a moment: enough to see rewrites and new relations. */
+export interface RelationStorage {
+  oid: string;
+  /** Display name: `table`, or `schema.table` outside the public schema. */
+  name: string;
+  kind: LockEvidence['relationKind'];
+  /** The table the relation belongs to (itself for a table). */
+  table: string;
+  /** Physical storage id: changes when the relation is rewritten. */
+  storageId: string;
+  bytes: number;
+}
+
+export type StorageMap = Map<string, RelationStorage>;
+
+/** A relation lock held by a session, as the engine reports it. */
+export interface HeldLock {
+  oid: string;
+  name: string;
+  kind: LockEvidence['relationKind'];
+  table: string;
+  mode: string;
+}
+
+/** Counters at the start of a step, to subtract at its end. */
+export interface StepBaseline {
+  counters: Map<string, { table: string; read: number; inserted: number; updated: number; deleted: number }>;
+  walPosition?: string;
+}
+
+/** Polls the locks another session holds while it runs one statement outside a transaction. */
+export interface LockMonitor {
+  watch(backendPid: number): { stop(): Promise<HeldLock[]> };
+  close(): Promise<void>;
+}
+
+export interface Observer {
+  /** Session settings the observer relies on (run once per session). */
+  prepareSession(session: Session): Promise<void>;
+  storage(session: Session): Promise<StorageMap>;
+  /** Relation locks this session holds right now (inside its transaction). */
+  heldLocks(session: Session): Promise<HeldLock[]>;
+  beginStep(session: Session): Promise<StepBaseline>;
+  endStep(session: Session, baseline: StepBaseline): Promise<{ rows: TableRows[]; walBytes?: number }>;
+  schema(session: Session): Promise<SchemaSnapshot>;
+  snapshot(session: Session, label: string): Promise<StateSnapshot>;
+  /** Rows per table (exact counts). */
+  tableRows(session: Session): Promise<Record<string, number>>;
+  /** Which traffic a lock mode blocks, per the engine's lock conflict table. */
+  blockedBy(mode: string): BlockedTraffic;
+  /** A monitor on a second session, for engines with concurrent sessions. */
+  lockMonitor(session: Session): LockMonitor;
+}

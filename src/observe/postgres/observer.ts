@@ -1,0 +1,185 @@
+// Watches migrations on PostgreSQL and PGlite through the catalogs both share: pg_class for
+// storage (relfilenode changes are rewrites), pg_locks for the locks the migration holds,
+// pg_stat_user_tables for rows read and written, the WAL position for bytes written.
+import type { Session } from '../../engines/engine.ts';
+import type { StateSnapshot, TableRows } from '../../rehearsal/evidence.ts';
+import type { HeldLock, LockMonitor, Observer, StepBaseline, StorageMap } from '../observer.ts';
+import { tableContents } from './content.ts';
+import { postgresBlockedBy } from './lock-modes.ts';
+import { PostgresLockMonitor } from './lock-monitor.ts';
+import { HELD_LOCKS_SQL, heldLockFromRow, type LockRow } from './locks.ts';
+import { displayName, RELATION_KINDS, USER_SCHEMA_FILTER } from './names.ts';
+import { introspectSchema } from './schema.ts';
+
+export interface PostgresObserverOptions {
+  /** golang-migrate's tracking table: excluded from row counters and content checksums. */
+  trackingTable: string;
+}
+
+const STORAGE_SQL = `
+SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
+       c.relfilenode::int8::text AS storage, pg_relation_size(c.oid)::int8 AS bytes,
+       tn.nspname AS table_schema, t.relname AS table_name
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_index i ON i.indexrelid = c.oid
+LEFT JOIN pg_class t ON t.oid = i.indrelid
+LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
+WHERE c.relkind IN ('r', 'p', 'i', 'I', 'm', 'S') AND ${USER_SCHEMA_FILTER}`;
+
+const COUNTERS_SQL = `
+SELECT relid::int8::text AS oid, schemaname AS schema, relname AS name,
+       coalesce(seq_tup_read, 0)::int8 AS seq_read, coalesce(idx_tup_fetch, 0)::int8 AS idx_fetch,
+       n_tup_ins::int8 AS ins, n_tup_upd::int8 AS upd, n_tup_del::int8 AS del
+FROM pg_stat_user_tables`;
+
+
+
+export class PostgresObserver implements Observer {
+  constructor(private readonly options: PostgresObserverOptions) {}
+
+  async prepareSession(session: Session): Promise<void> {
+    // Read statistics as they are now, not as cached at the first access in a transaction.
+    await session.query(`SET stats_fetch_consistency = none`);
+  }
+
+  async storage(session: Session): Promise<StorageMap> {
+    const { rows } = await session.query<{
+      oid: string;
+      schema: string;
+      name: string;
+      kind: string;
+      storage: string;
+      bytes: string | number;
+      table_schema: string | null;
+      table_name: string | null;
+    }>(STORAGE_SQL);
+    const map: StorageMap = new Map();
+    for (const r of rows) {
+      const name = displayName(r.schema, r.name);
+      map.set(r.oid, {
+        oid: r.oid,
+        name,
+        kind: (RELATION_KINDS[r.kind] ?? 'other') as never,
+        table: r.table_name ? displayName(r.table_schema ?? 'public', r.table_name) : name,
+        storageId: r.storage,
+        bytes: Number(r.bytes),
+      });
+    }
+    return map;
+  }
+
+  async heldLocks(session: Session): Promise<HeldLock[]> {
+    const { rows } = await session.query<LockRow>(HELD_LOCKS_SQL, [session.backendPid]);
+    return rows.map(heldLockFromRow);
+  }
+
+  async beginStep(session: Session): Promise<StepBaseline> {
+    const counters = await this.counters(session);
+    const walPosition = await this.walPosition(session);
+    return { counters, walPosition };
+  }
+
+  async endStep(session: Session, baseline: StepBaseline): Promise<{ rows: TableRows[]; walBytes?: number }> {
+    let walBytes: number | undefined;
+    if (baseline.walPosition) {
+      const { rows } = await session.query<{ bytes: string }>(
+        `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::int8::text AS bytes`,
+        [baseline.walPosition],
+      );
+      walBytes = Number(rows[0]?.bytes ?? 0);
+    }
+    const after = await this.counters(session);
+    const rows: TableRows[] = [];
+    for (const [oid, now] of after) {
+      const before = baseline.counters.get(oid);
+      const delta: TableRows = {
+        table: now.table,
+        read: now.read - (before?.read ?? 0),
+        inserted: now.inserted - (before?.inserted ?? 0),
+        updated: now.updated - (before?.updated ?? 0),
+        deleted: now.deleted - (before?.deleted ?? 0),
+      };
+      if (delta.read || delta.inserted || delta.updated || delta.deleted) rows.push(delta);
+    }
+    rows.sort((a, b) => a.table.localeCompare(b.table));
+    return { rows, walBytes };
+  }
+
+  schema(session: Session) {
+    return introspectSchema(session);
+  }
+
+  async snapshot(session: Session, label: string): Promise<StateSnapshot> {
+    const schema = await introspectSchema(session);
+    const tables = await tableContents(session, schema, this.isTracking);
+    const tracking = await this.tracking(session);
+    return { label, schema, tables, tracking };
+  }
+
+  async tableRows(session: Session): Promise<Record<string, number>> {
+    const schema = await introspectSchema(session);
+    const contents = await tableContents(session, schema, this.isTracking, { countsOnly: true });
+    return Object.fromEntries(Object.entries(contents).map(([t, c]) => [t, c.rows]));
+  }
+
+  blockedBy(mode: string) {
+    return postgresBlockedBy(mode);
+  }
+
+  lockMonitor(session: Session): LockMonitor {
+    return new PostgresLockMonitor(session);
+  }
+
+  private readonly isTracking = (table: string) => table === this.options.trackingTable;
+
+  private async walPosition(session: Session): Promise<string | undefined> {
+    try {
+      const { rows } = await session.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
+      return rows[0]?.lsn;
+    } catch {
+      // A standby or a build without WAL functions: WAL bytes are simply not measured.
+      return undefined;
+    }
+  }
+
+  /**
+   * Cumulative per-table counters. The session's own pending counts are flushed first
+   * (pg_stat_force_next_flush, PostgreSQL 15+), so the figures include everything it did.
+   */
+  private async counters(session: Session): Promise<StepBaseline['counters']> {
+    await session.query(`SELECT pg_stat_force_next_flush()`);
+    const { rows } = await session.query<{
+      oid: string;
+      schema: string;
+      name: string;
+      seq_read: string | number;
+      idx_fetch: string | number;
+      ins: string | number;
+      upd: string | number;
+      del: string | number;
+    }>(COUNTERS_SQL);
+    const map: StepBaseline['counters'] = new Map();
+    for (const r of rows) {
+      const table = displayName(r.schema, r.name);
+      if (this.isTracking(table)) continue;
+      map.set(r.oid, {
+        table,
+        read: Number(r.seq_read) + Number(r.idx_fetch),
+        inserted: Number(r.ins),
+        updated: Number(r.upd),
+        deleted: Number(r.del),
+      });
+    }
+    return map;
+  }
+
+  private async tracking(session: Session): Promise<StateSnapshot['tracking']> {
+    const exists = await session.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [this.options.trackingTable]);
+    if (!exists.rows[0]?.t) return { version: null, dirty: false };
+    const { rows } = await session.query<{ version: string; dirty: boolean }>(
+      `SELECT version::text AS version, dirty FROM ${this.options.trackingTable} LIMIT 1`,
+    );
+    return rows[0] ? { version: rows[0].version, dirty: rows[0].dirty } : { version: null, dirty: false };
+  }
+}

@@ -1,0 +1,273 @@
+// The scenario for one target (DESIGN §3): build the dataset once, clone it, then `change`
+// (every migration above the dataset's version), `rollback` (downs back to the dataset's
+// version) and `reapply` (ups again), snapshotting schema and content between phases.
+import { performance } from 'node:perf_hooks';
+import type { Engine, EngineInfo, ScratchDatabase, Session } from '../engines/engine.ts';
+import { InputError, UsageError } from '../errors.ts';
+import { detectDatasetKind, readTrackingVersion, runSqlScript } from '../datasets/index.ts';
+import { GolangMigrateTracking } from '../migrations/golang-migrate-tracking.ts';
+import type { Migration, PreparedMigration } from '../migrations/migration.ts';
+import { findVersion, prepareMigrations } from '../migrations/prepare.ts';
+import type { Observer } from '../observe/observer.ts';
+import type { DatasetEvidence, Phase, StepEvidence, TargetEvidence } from './evidence.ts';
+import type { EventStream } from './events.ts';
+import { round } from './lock-tracker.ts';
+import { runStep, skippedStep, type StepContext, type StepRequest } from './step-runner.ts';
+
+export interface TargetOptions {
+  label: string;
+  engine: Engine;
+  observer: Observer;
+  migrations: Migration[];
+  dataset: { path: string; version?: string };
+  stepTimeoutMs: (m: Migration) => number;
+  events: EventStream;
+}
+
+export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidence> {
+  const started = performance.now();
+  const { engine, observer, events, label } = opts;
+  const notes: string[] = [];
+  const task = async <T>(name: string, fn: () => Promise<T>, detail?: (t: T) => string): Promise<T> => {
+    events.emit({ type: 'task-started', target: label, task: name });
+    const t0 = performance.now();
+    const result = await fn();
+    events.emit({ type: 'task-finished', target: label, task: name, durationMs: round(performance.now() - t0), detail: detail?.(result) });
+    return result;
+  };
+
+  const info: EngineInfo & { removedLeftovers: string[] } = await task(`connect to ${engine.location}`, () => engine.open(), (i) => i.serverVersion);
+  if (info.removedLeftovers.length > 0) {
+    notes.push(`removed ${info.removedLeftovers.length} scratch database(s) left by a crashed run: ${info.removedLeftovers.join(', ')}`);
+  }
+  if (!engine.capabilities.concurrentSessions) {
+    notes.push(
+      `${engine.kind} allows one connection, so locks of autocommit statements are inferred from the statement, and blocking is inferred from lock mode × hold time`,
+    );
+  }
+  const migrations = await prepareMigrations(opts.migrations, { serverVersionNum: info.serverVersionNum });
+  const tracking = new GolangMigrateTracking();
+
+  const built = await task('build dataset', () => buildDataset(opts, migrations, tracking));
+  const rehearsalStarted = performance.now();
+  const db = await task('clone dataset', () => engine.cloneScratch(built.golden, 'rehearsal'));
+  const cloneMs = round(performance.now() - rehearsalStarted);
+
+  const session = await engine.connect(db);
+  await observer.prepareSession(session);
+  let monitor: StepContext['monitor'];
+  if (engine.capabilities.concurrentSessions) {
+    const monitorSession = await engine.connect(db);
+    await observer.prepareSession(monitorSession);
+    monitor = observer.lockMonitor(monitorSession);
+  }
+
+  const ctx: StepContext = { engine, db, session, observer, monitor, tracking, stepTimeoutMs: 0 };
+  const datasetVersion = built.version;
+  const pending = migrations.filter((m) => m.versionNumber > datasetVersion.versionNumber);
+  if (pending.length === 0) notes.push(`no migration above the dataset's version ${datasetVersion.version}: nothing to rehearse`);
+
+  const datasetSnapshot = await task('snapshot dataset', () => observer.snapshot(session, 'dataset'));
+  const snapshots = [datasetSnapshot];
+  const dataset: DatasetEvidence = {
+    path: opts.dataset.path,
+    kind: built.kind,
+    version: datasetVersion.version,
+    buildMs: built.buildMs,
+    cloneMs,
+    tableRows: Object.fromEntries(Object.entries(datasetSnapshot.tables).map(([t, c]) => [t, c.rows])),
+  };
+
+  const steps: StepEvidence[] = [];
+  let usable = true;
+  const runPhase = async (phase: Phase, requests: StepRequest[]): Promise<boolean> => {
+    events.emit({ type: 'phase-started', target: label, phase, steps: requests.length });
+    let ok = true;
+    for (const req of requests) {
+      let step: StepEvidence;
+      if (!ok || !usable) {
+        step = skippedStep(req, usable ? 'an earlier step of this phase failed' : 'the scratch database was destroyed to stop a hung step');
+      } else {
+        events.emit({ type: 'step-started', target: label, phase, migration: req.migration.id, direction: req.direction });
+        ctx.stepTimeoutMs = opts.stepTimeoutMs(req.migration);
+        const outcome = await runStep(ctx, req);
+        step = outcome.evidence;
+        usable = outcome.sessionUsable;
+        ok = step.status === 'success';
+      }
+      steps.push(step);
+      events.emit({ type: 'step-finished', target: label, step });
+    }
+    if (usable && requests.length > 0) snapshots.push(await observer.snapshot(session, `after-${phase}`));
+    return ok;
+  };
+
+  try {
+    const ups = (phase: Phase): StepRequest[] =>
+      pending.map((m) => ({ migration: m, direction: 'up', phase, versionAfter: m.versionNumber }));
+    const downs: StepRequest[] = [...pending].reverse().map((m) => ({
+      migration: m,
+      direction: 'down',
+      phase: 'rollback',
+      versionAfter: previousVersion(migrations, m),
+    }));
+
+    const changeOk = await runPhase('change', ups('change'));
+    if (!changeOk) {
+      const failed = steps.find((s) => s.phase === 'change' && s.status === 'error');
+      if (failed) failed.passesOnEmptyDatabase = await passesOnEmpty(opts, migrations, tracking, datasetVersion, failed);
+      skipPhases(steps, downs, ups('reapply'), 'the change phase failed', events, label);
+    } else {
+      const rollbackOk = await runPhase('rollback', downs);
+      if (rollbackOk) await runPhase('reapply', ups('reapply'));
+      else skipPhases(steps, [], ups('reapply'), 'the rollback phase failed', events, label);
+    }
+  } finally {
+    await monitor?.close().catch(() => undefined);
+    await session.close().catch(() => undefined);
+  }
+
+  return {
+    label,
+    engine: engine.kind,
+    serverVersion: info.serverVersion,
+    dataset,
+    steps,
+    snapshots,
+    notes,
+    durationMs: round(performance.now() - started),
+  };
+}
+
+function skipPhases(steps: StepEvidence[], downs: StepRequest[], ups: StepRequest[], because: string, events: EventStream, label: string) {
+  for (const req of [...downs, ...ups]) {
+    const step = skippedStep(req, because);
+    steps.push(step);
+    events.emit({ type: 'step-finished', target: label, step });
+  }
+}
+
+/** golang-migrate's "previous version": the next lower migration, or none below the first. */
+function previousVersion(all: PreparedMigration[], m: PreparedMigration): bigint | null {
+  let prev: bigint | null = null;
+  for (const other of all) if (other.versionNumber < m.versionNumber) prev = other.versionNumber;
+  return prev;
+}
+
+interface BuiltDataset {
+  golden: ScratchDatabase;
+  kind: DatasetEvidence['kind'];
+  version: PreparedMigration;
+  buildMs: number;
+}
+
+/** Builds the dataset once: a restored dump, or the history migrated on an empty database plus a seed script. */
+async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[], tracking: GolangMigrateTracking): Promise<BuiltDataset> {
+  const t0 = performance.now();
+  const { engine, dataset } = opts;
+  const kind = await detectDatasetKind(dataset.path);
+  const golden = await engine.createScratch('golden');
+  const session = await engine.connect(golden);
+  try {
+    let version: PreparedMigration;
+    if (kind === 'seed-script') {
+      if (dataset.version === undefined) {
+        throw new UsageError(
+          'USAGE',
+          `${dataset.path} is a seed script: pass --dataset-version V (the migration version production has, which the seed's data fits)`,
+        );
+      }
+      version = findVersion(migrations, dataset.version) as PreparedMigration;
+      await migrateEmpty(opts, session, golden, migrations, tracking, version);
+      await runSqlScript(session, { path: dataset.path });
+    } else {
+      await runSqlScript(session, { path: dataset.path });
+      version = await versionOfDump(dataset, session, migrations);
+    }
+    return { golden, kind, version, buildMs: round(performance.now() - t0) };
+  } finally {
+    // A pg_dump script leaves search_path empty in its session: never reuse it.
+    await session.close().catch(() => undefined);
+  }
+}
+
+async function versionOfDump(dataset: TargetOptions['dataset'], session: Session, migrations: PreparedMigration[]): Promise<PreparedMigration> {
+  const tracked = await readTrackingVersion(session);
+  if (!tracked) {
+    throw new InputError(
+      'DATASET_INVALID',
+      `${dataset.path} has no golang-migrate tracking table (schema_migrations), so its migration version is unknown: dump it with the table, or use a seed script with --dataset-version`,
+    );
+  }
+  if (tracked.dirty) {
+    throw new InputError(
+      'DATASET_INVALID',
+      `${dataset.path} is dirty at version ${tracked.version}: production's last migration failed halfway; fix production's state before rehearsing on it`,
+    );
+  }
+  if (tracked.version === null) throw new InputError('DATASET_INVALID', `${dataset.path}: schema_migrations is empty (no migration applied)`);
+  const version = findVersion(migrations, tracked.version) as PreparedMigration;
+  if (dataset.version !== undefined && findVersion(migrations, dataset.version).versionNumber !== version.versionNumber) {
+    throw new UsageError('USAGE', `--dataset-version ${dataset.version} contradicts the dump, whose schema_migrations says ${tracked.version}`);
+  }
+  return version;
+}
+
+/** Applies the migrations up to `version` on an empty database, the way production did. */
+async function migrateEmpty(
+  opts: TargetOptions,
+  session: Session,
+  db: ScratchDatabase,
+  migrations: PreparedMigration[],
+  tracking: GolangMigrateTracking,
+  version: PreparedMigration,
+  observer = opts.observer,
+): Promise<void> {
+  await observer.prepareSession(session);
+  await tracking.ensure(session);
+  const ctx: StepContext = { engine: opts.engine, db, session, observer, tracking, stepTimeoutMs: 0 };
+  for (const m of migrations.filter((x) => x.versionNumber <= version.versionNumber)) {
+    ctx.stepTimeoutMs = opts.stepTimeoutMs(m);
+    const { evidence } = await runStep(ctx, { migration: m, direction: 'up', phase: 'trunk', versionAfter: m.versionNumber });
+    if (evidence.status !== 'success') {
+      throw new InputError(
+        'DATASET_INVALID',
+        `migration ${m.id} fails on an empty database while building the dataset at version ${version.version}: ${evidence.error?.message ?? evidence.status}`,
+        { location: { file: evidence.error?.file ?? m.up.path, line: evidence.error?.line, column: evidence.error?.column } },
+      );
+    }
+  }
+}
+
+/**
+ * Tells "fails on this data" from "simply broken": the history and the change up to the failed
+ * migration, applied to an empty database at the dataset's version.
+ */
+async function passesOnEmpty(
+  opts: TargetOptions,
+  migrations: PreparedMigration[],
+  tracking: GolangMigrateTracking,
+  datasetVersion: PreparedMigration,
+  failed: StepEvidence,
+): Promise<boolean | undefined> {
+  const { engine } = opts;
+  const db = await engine.createScratch('empty-schema');
+  const session = await engine.connect(db);
+  try {
+    await migrateEmpty(opts, session, db, migrations, tracking, datasetVersion);
+    const ctx: StepContext = { engine, db, session, observer: opts.observer, tracking, stepTimeoutMs: 0 };
+    for (const m of migrations.filter((x) => x.versionNumber > datasetVersion.versionNumber)) {
+      ctx.stepTimeoutMs = opts.stepTimeoutMs(m);
+      const { evidence } = await runStep(ctx, { migration: m, direction: 'up', phase: 'change', versionAfter: m.versionNumber });
+      if (m.id === failed.migration) return evidence.status === 'success';
+      if (evidence.status !== 'success') return undefined;
+    }
+    return undefined;
+  } catch {
+    // The comparison is a refinement of the finding; failing to make it must not fail the run.
+    return undefined;
+  } finally {
+    await session.close().catch(() => undefined);
+    await engine.dropScratch(db).catch(() => undefined);
+  }
+}

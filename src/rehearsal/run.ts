@@ -1,0 +1,110 @@
+// A whole run: every target rehearsed, checks applied, one report. Scratch databases are dropped
+// whatever happens — success, failure, a thrown error, or an interrupt (the caller aborts the
+// signal on Ctrl-C / SIGTERM).
+import { performance } from 'node:perf_hooks';
+import { builtinChecks, createRegistry, runChecks } from '../checks/registry.ts';
+import { limitsResolver, type Limits, type SeverityOverrides } from '../checks/limits.ts';
+import type { Finding } from '../checks/finding.ts';
+import { createEngine } from '../engines/create-engine.ts';
+import type { Engine, EngineKind } from '../engines/engine.ts';
+import { redactUrl } from '../engines/url.ts';
+import { EnvironmentError, RehearseError } from '../errors.ts';
+import { readGolangMigrateDir } from '../migrations/golang-migrate.ts';
+import { PostgresObserver } from '../observe/postgres/observer.ts';
+import { verdictOf, type Report } from '../report/report.ts';
+import { REHEARSE_VERSION } from '../version.ts';
+import type { TargetEvidence } from './evidence.ts';
+import type { EventStream } from './events.ts';
+import { rehearseTarget } from './run-target.ts';
+
+export interface RunRequest {
+  migrationsDir: string;
+  engine: EngineKind;
+  url?: string;
+  dataset: { path: string; version?: string };
+  limits: Limits;
+  perMigrationLimits: Record<string, Partial<Limits>>;
+  severity: SeverityOverrides;
+}
+
+export async function runRehearsal(req: RunRequest, events: EventStream, signal?: AbortSignal): Promise<Report> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const limitsFor = limitsResolver(req.limits, req.perMigrationLimits);
+  const migrations = await readGolangMigrateDir(req.migrationsDir);
+  const engine = createEngine({ kind: req.engine, url: req.url });
+  const label = targetLabel(req);
+  events.emit({ type: 'run-started', targets: [label] });
+  events.emit({ type: 'target-started', target: label });
+
+  const onAbort = () => void engine.close().catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let target: TargetEvidence;
+  try {
+    target = await rehearseTarget({
+      label,
+      engine,
+      observer: new PostgresObserver({ trackingTable: 'schema_migrations' }),
+      migrations,
+      dataset: req.dataset,
+      stepTimeoutMs: (m) => limitsFor({ version: m.version, id: m.id }).stepTimeoutMs,
+      events,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw new EnvironmentError('INTERRUPTED', 'interrupted: scratch databases were dropped', { cause: error });
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await closeQuietly(engine);
+  }
+  events.emit({ type: 'target-finished', target: label, evidence: target });
+
+  const findings: Finding[] = runChecks(createRegistry(builtinChecks), { target, limitsFor }, req.severity);
+  for (const finding of findings) events.emit({ type: 'finding', finding });
+  const report: Report = {
+    schemaVersion: 1,
+    rehearseVersion: REHEARSE_VERSION,
+    verdict: verdictOf(findings),
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    targets: [target],
+    findings,
+    limits: { ...req.limits, migrations: req.perMigrationLimits },
+  };
+  events.emit({ type: 'run-finished', report });
+  return report;
+}
+
+/** The report of a run that could not run: verdict `error`, with why. */
+export function errorReport(error: unknown, startedAt: Date, limits: Limits): Report {
+  const code = error instanceof RehearseError ? error.code : 'ENGINE_FAILED';
+  return {
+    schemaVersion: 1,
+    rehearseVersion: REHEARSE_VERSION,
+    verdict: 'error',
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    targets: [],
+    findings: [],
+    limits: { ...limits },
+    error: { code, message: error instanceof Error ? error.message : String(error) },
+  };
+}
+
+function targetLabel(req: RunRequest): string {
+  if (!req.url) return req.engine;
+  try {
+    const u = new URL(redactUrl(req.url));
+    return `${req.engine}@${u.host}`;
+  } catch {
+    return req.engine;
+  }
+}
+
+async function closeQuietly(engine: Engine): Promise<void> {
+  try {
+    await engine.close();
+  } catch {
+    // Dropping scratch databases is retried by the next run's leftover cleanup.
+  }
+}

@@ -1,0 +1,262 @@
+// Applies one migration file in one direction the way production's migration tool would, and
+// measures what it does: per statement duration and locks, rewrites, rows, WAL. A failing
+// migration is a result, never an exception; exceptions are left to rehearse's own failures.
+import { performance } from 'node:perf_hooks';
+import { DatabaseError, toDatabaseError, type Engine, type ScratchDatabase, type Session } from '../engines/engine.ts';
+import type { GolangMigrateTracking } from '../migrations/golang-migrate-tracking.ts';
+import type { Direction, PreparedMigration } from '../migrations/migration.ts';
+import type { HeldLock, LockMonitor, Observer, StorageMap } from '../observe/observer.ts';
+import type { ParsedSqlFile, SqlStatement } from '../sql/statement.ts';
+import type { Phase, RewriteEvidence, StatementEvidence, StepError, StepEvidence, StepStatus } from './evidence.ts';
+import { LockTracker, round } from './lock-tracker.ts';
+
+export interface StepContext {
+  engine: Engine;
+  db: ScratchDatabase;
+  session: Session;
+  observer: Observer;
+  /** A second session watching autocommit statements, on engines with concurrent sessions. */
+  monitor?: LockMonitor;
+  tracking: GolangMigrateTracking;
+  stepTimeoutMs: number;
+}
+
+export interface StepRequest {
+  migration: PreparedMigration;
+  direction: Direction;
+  phase: Phase;
+  /** The tracking table's version once the step is done (golang-migrate marks it dirty first). */
+  versionAfter: bigint | null;
+}
+
+/** Whether, after a step, the scratch database can still be used. */
+export interface StepOutcome {
+  evidence: StepEvidence;
+  sessionUsable: boolean;
+}
+
+export function skippedStep(req: StepRequest, because: string): StepEvidence {
+  const file = req.direction === 'up' ? req.migration.up : req.migration.down;
+  const plan = req.direction === 'up' ? req.migration.upPlan : req.migration.downPlan;
+  return {
+    migration: req.migration.id,
+    version: req.migration.version,
+    direction: req.direction,
+    phase: req.phase,
+    status: 'skipped',
+    skippedBecause: because,
+    file: file?.path ?? '',
+    durationMs: 0,
+    transaction: plan?.transactionMode ?? 'per-file',
+    statements: [],
+    locks: [],
+    rewrites: [],
+    rows: [],
+    tablesNamed: plan ? tablesNamed(plan) : [],
+  };
+}
+
+export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepOutcome> {
+  const plan = req.direction === 'up' ? req.migration.upPlan : req.migration.downPlan;
+  const file = req.direction === 'up' ? req.migration.up : req.migration.down;
+  if (!plan || !file) return { evidence: skippedStep(req, 'the migration has no down file'), sessionUsable: true };
+
+  const { session, observer } = ctx;
+  await ctx.tracking.set(session, req.versionAfter, true);
+  const storageBefore = await observer.storage(session);
+  const baseline = await observer.beginStep(session);
+  const locks = new LockTracker(storageBefore, (m) => observer.blockedBy(m));
+  const rewrites = new Map<string, RewriteEvidence>();
+  const statements: StatementEvidence[] = [];
+  let error: StepError | undefined;
+  let status: StepStatus = 'success';
+  let storage = storageBefore;
+
+  // A hung statement is stopped at the step timeout: cancelled where the engine can, otherwise
+  // the scratch database is destroyed and this target's rehearsal ends with what was measured.
+  let timedOut = false;
+  const stepStart = performance.now();
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void ctx.engine.interrupt(ctx.db, session).catch(() => undefined);
+  }, ctx.stepTimeoutMs);
+
+  let inTransaction = false;
+  try {
+    if (plan.transactionMode === 'per-file') {
+      await session.query('BEGIN');
+      inTransaction = true;
+    }
+    for (const stmt of plan.statements) {
+      const watch = !inTransaction && ctx.monitor && !stmt.transactionControl ? ctx.monitor.watch(session.backendPid) : undefined;
+      const start = performance.now();
+      let rowCount: number | null = null;
+      let failure: Error | undefined;
+      try {
+        rowCount = (await session.query(stmt.sql)).rowCount;
+      } catch (e) {
+        failure = toDatabaseError(e);
+      }
+      const end = performance.now();
+      const monitored = watch ? await watch.stop() : undefined;
+
+      if (failure) {
+        status = timedOut ? 'timeout' : 'error';
+        statements.push(statementEvidence(stmt, status, end - start));
+        error = stepError(failure, stmt, file.path, timedOut, ctx.stepTimeoutMs);
+        break;
+      }
+      statements.push(statementEvidence(stmt, 'success', end - start, rowCount));
+
+      if (plan.transactionMode === 'file-managed') {
+        const control = transactionControl(stmt);
+        if (control === 'open') inTransaction = true;
+        if (control === 'close') {
+          locks.releaseAll(end);
+          inTransaction = false;
+        }
+      }
+      if (inTransaction) {
+        locks.seenInTransaction(await observer.heldLocks(session), stmt.index, start);
+      } else if (!stmt.transactionControl) {
+        const held = monitored ?? inferredLocks(stmt);
+        locks.seenInAutocommit(held, stmt.index, end - start, monitored ? 'monitored' : 'inferred');
+      }
+      const now = await observer.storage(session);
+      recordRewrites(storage, now, storageBefore, stmt, rewrites);
+      storage = now;
+    }
+  } catch (e) {
+    // The engine itself failed (connection lost, worker gone): a timeout if we caused it.
+    if (!timedOut) throw e;
+    status = 'timeout';
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const sessionUsable = !timedOut || ctx.engine.capabilities.cancelStatement;
+  if (sessionUsable && inTransaction) {
+    await session.query(status === 'success' ? 'COMMIT' : 'ROLLBACK');
+  }
+  const stepEnd = performance.now();
+  locks.releaseAll(stepEnd);
+  if (timedOut && !error) {
+    error = { message: `cancelled after ${ctx.stepTimeoutMs} ms (stepTimeoutMs)`, file: file.path };
+  }
+
+  let rows: StepEvidence['rows'] = [];
+  let walBytes: number | undefined;
+  if (sessionUsable) {
+    ({ rows, walBytes } = await observer.endStep(session, baseline));
+    if (status === 'success') await ctx.tracking.set(session, req.versionAfter, false);
+  }
+
+  return {
+    sessionUsable,
+    evidence: {
+      migration: req.migration.id,
+      version: req.migration.version,
+      direction: req.direction,
+      phase: req.phase,
+      status,
+      file: file.path,
+      durationMs: round(stepEnd - stepStart),
+      transaction: plan.transactionMode,
+      ...(error ? { error } : {}),
+      statements,
+      locks: locks.result(),
+      rewrites: [...rewrites.values()],
+      rows,
+      ...(walBytes !== undefined ? { walBytes } : {}),
+      tablesNamed: tablesNamed(plan),
+      ...(status !== 'success' ? { leftDirty: true } : {}),
+    },
+  };
+}
+
+function statementEvidence(stmt: SqlStatement, status: StepStatus, ms: number, rowCount?: number | null): StatementEvidence {
+  return {
+    index: stmt.index,
+    line: stmt.line,
+    column: stmt.column,
+    kind: stmt.kind,
+    summary: stmt.summary,
+    status,
+    durationMs: round(ms),
+    ...(rowCount !== null && rowCount !== undefined ? { rowCount } : {}),
+  };
+}
+
+function stepError(failure: Error, stmt: SqlStatement, file: string, timedOut: boolean, timeoutMs: number): StepError {
+  const db = failure instanceof DatabaseError ? failure : undefined;
+  return {
+    message: timedOut ? `cancelled after ${timeoutMs} ms (stepTimeoutMs): ${failure.message}` : failure.message,
+    ...(db?.sqlstate ? { sqlstate: db.sqlstate } : {}),
+    ...(db?.details.detail ? { detail: db.details.detail } : {}),
+    ...(db?.details.hint ? { hint: db.details.hint } : {}),
+    statementIndex: stmt.index,
+    file,
+    ...positionInFile(stmt, db?.details.position),
+  };
+}
+
+/** The error's position inside the statement, mapped to the file; the statement start otherwise. */
+function positionInFile(stmt: SqlStatement, position: number | undefined): { line: number; column: number } {
+  if (!position || position < 1) return { line: stmt.line, column: stmt.column };
+  const before = stmt.sql.slice(0, position - 1);
+  const lines = before.split('\n');
+  const extraLines = lines.length - 1;
+  return extraLines === 0
+    ? { line: stmt.line, column: stmt.column + before.length }
+    : { line: stmt.line + extraLines, column: (lines.at(-1)?.length ?? 0) + 1 };
+}
+
+function transactionControl(stmt: SqlStatement): 'open' | 'close' | undefined {
+  if (!stmt.transactionControl) return undefined;
+  const word = stmt.sql.trim().split(/\s+/, 2).map((w) => w.toLowerCase());
+  if (word[0] === 'begin' || word[0] === 'start') return 'open';
+  if (word[0] === 'rollback' && word[1] === 'to') return undefined;
+  if (['commit', 'end', 'rollback', 'abort'].includes(word[0] ?? '')) return 'close';
+  if (word[0] === 'prepare') return 'close';
+  return undefined;
+}
+
+function inferredLocks(stmt: SqlStatement): HeldLock[] {
+  return stmt.inferredLocks.map((l) => {
+    const name = l.relation.startsWith('public.') ? l.relation.slice('public.'.length) : l.relation;
+    return { oid: '', name, kind: 'table', table: name, mode: l.mode };
+  });
+}
+
+function recordRewrites(
+  previous: StorageMap,
+  now: StorageMap,
+  stepStart: StorageMap,
+  stmt: SqlStatement,
+  into: Map<string, RewriteEvidence>,
+): void {
+  for (const [oid, rel] of now) {
+    const prev = previous.get(oid);
+    if (!prev || prev.storageId === rel.storageId || into.has(oid)) continue;
+    // Sequences get new storage on RESTART; TRUNCATE empties a table on purpose: neither is a rewrite.
+    if (rel.kind === 'sequence' || stmt.kind === 'TruncateStmt') continue;
+    const original = stepStart.get(oid) ?? prev;
+    into.set(oid, {
+      relation: rel.name,
+      relationKind: rel.kind === 'table' || rel.kind === 'index' || rel.kind === 'materialized view' ? rel.kind : 'other',
+      table: rel.table,
+      statementIndex: stmt.index,
+      bytesBefore: original.bytes,
+      bytesAfter: rel.bytes,
+      reason: `new storage after statement ${stmt.index + 1} (${stmt.summary})`,
+    });
+  }
+}
+
+export function tablesNamed(plan: ParsedSqlFile): string[] {
+  const names = new Set<string>();
+  for (const stmt of plan.statements) {
+    for (const t of stmt.tables) names.add(t.startsWith('public.') ? t.slice('public.'.length) : t);
+  }
+  return [...names].sort();
+}

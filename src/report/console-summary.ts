@@ -1,0 +1,113 @@
+// The end-of-run summary on the console: per target a table of steps (duration, blocking locks,
+// rewrites, rows, WAL), then the findings with advice, then the verdict. Pure: report in, text out.
+import { formatBytes, formatDuration, formatNumber } from '../checks/advice.ts';
+import type { Finding } from '../checks/finding.ts';
+import type { StepEvidence, TargetEvidence } from '../rehearsal/evidence.ts';
+import type { Report } from './report.ts';
+
+export interface Style {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  green(s: string): string;
+}
+
+export const plainStyle: Style = { bold: (s) => s, dim: (s) => s, red: (s) => s, yellow: (s) => s, green: (s) => s };
+
+export const ansiStyle: Style = {
+  bold: (s) => `\x1b[1m${s}\x1b[22m`,
+  dim: (s) => `\x1b[2m${s}\x1b[22m`,
+  red: (s) => `\x1b[31m${s}\x1b[39m`,
+  yellow: (s) => `\x1b[33m${s}\x1b[39m`,
+  green: (s) => `\x1b[32m${s}\x1b[39m`,
+};
+
+export function renderSummary(report: Report, style: Style = plainStyle): string {
+  const out: string[] = [];
+  for (const target of report.targets) out.push(...renderTarget(target, style), '');
+  out.push(...renderFindings(report.findings, style));
+  out.push(renderVerdict(report, style));
+  return out.join('\n');
+}
+
+function renderTarget(target: TargetEvidence, style: Style): string[] {
+  const d = target.dataset;
+  const rows = Object.values(d.tableRows).reduce((a, b) => a + b, 0);
+  const lines = [
+    style.bold(`${target.label} (${target.serverVersion})`),
+    style.dim(
+      `dataset ${d.path} at version ${d.version}: ${formatNumber(rows)} rows in ${Object.keys(d.tableRows).length} tables, ` +
+        `built in ${formatDuration(d.buildMs)}, cloned in ${formatDuration(d.cloneMs)}`,
+    ),
+  ];
+  for (const note of target.notes) lines.push(style.dim(`note: ${note}`));
+  const header = ['phase', 'migration', 'dir', 'status', 'time', 'blocking locks', 'rewrites', 'rows changed', 'WAL'];
+  const table = target.steps.map((s) => stepRow(s));
+  lines.push('', ...alignColumns([header, ...table]).map((l, i) => (i === 0 ? style.bold(l) : colourStatus(l, target.steps[i - 1], style))));
+  return lines;
+}
+
+function stepRow(s: StepEvidence): string[] {
+  const changed = s.rows.reduce((n, r) => n + r.inserted + r.updated + r.deleted, 0);
+  return [
+    s.phase,
+    s.migration,
+    s.direction,
+    s.status,
+    s.status === 'skipped' ? '' : formatDuration(s.durationMs),
+    blockingSummary(s),
+    s.rewrites.length ? s.rewrites.map((r) => r.relation).join(', ') : '',
+    s.status === 'skipped' ? '' : formatNumber(changed),
+    s.walBytes !== undefined ? formatBytes(s.walBytes) : '',
+  ];
+}
+
+/** The strongest blocking lock per table: `patches W 2.3 s` (R = reads blocked, W = writes). */
+function blockingSummary(s: StepEvidence): string {
+  const perTable = new Map<string, { rw: string; ms: number }>();
+  for (const l of s.locks) {
+    if (l.newRelation || !(l.blocks.reads || l.blocks.writes)) continue;
+    const rw = `${l.blocks.reads ? 'R' : ''}${l.blocks.writes ? 'W' : ''}`;
+    const prev = perTable.get(l.table);
+    if (!prev || l.heldMs > prev.ms || rw.length > prev.rw.length) perTable.set(l.table, { rw, ms: Math.max(l.heldMs, prev?.ms ?? 0) });
+  }
+  return [...perTable].map(([t, v]) => `${t} ${v.rw} ${formatDuration(v.ms)}`).join(', ');
+}
+
+function colourStatus(line: string, step: StepEvidence | undefined, style: Style): string {
+  if (!step) return line;
+  if (step.status === 'error' || step.status === 'timeout') return style.red(line);
+  if (step.status === 'skipped') return style.dim(line);
+  return line;
+}
+
+function renderFindings(findings: Finding[], style: Style): string[] {
+  if (findings.length === 0) return [style.green('No findings.'), ''];
+  const lines: string[] = [style.bold(`Findings (${findings.length})`), ''];
+  for (const f of findings) {
+    const sev = f.severity === 'error' ? style.red('error') : f.severity === 'warning' ? style.yellow('warning') : style.dim('info');
+    const where = [f.migration, f.phase, f.table].filter(Boolean).join(' · ');
+    lines.push(`${sev} ${style.bold(f.hazard)}  ${style.dim(`${f.target}${where ? ` · ${where}` : ''}`)}`);
+    lines.push(`  ${f.message}`);
+    lines.push(`  ${style.dim('advice:')} ${f.advice}`);
+    lines.push(`  ${style.dim(`docs: ${f.docs}`)}`, '');
+  }
+  return lines;
+}
+
+function renderVerdict(report: Report, style: Style): string {
+  const errors = report.findings.filter((f) => f.severity === 'error').length;
+  const warnings = report.findings.filter((f) => f.severity === 'warning').length;
+  const tail = `${errors} error(s), ${warnings} warning(s) in ${formatDuration(report.durationMs)}`;
+  if (report.verdict === 'pass') return style.green(style.bold(`PASS`)) + ` — ${tail}`;
+  if (report.verdict === 'fail') return style.red(style.bold(`FAIL`)) + ` — ${tail}`;
+  return style.red(style.bold('ERROR')) + ` — ${report.error?.message ?? 'rehearse could not run'}`;
+}
+
+/** Pads columns to their widest cell. */
+export function alignColumns(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+}
