@@ -7,7 +7,6 @@ import {
   formatDuration,
   lockModeName,
   normalizeTable,
-  redactDataValues,
   shortListing,
 } from './advice.ts';
 
@@ -71,25 +70,6 @@ describe('normalizeTable', () => {
   });
 });
 
-describe('redactDataValues', () => {
-  it('removes values PostgreSQL quotes after a colon or the word value', () => {
-    expect(redactDataValues('invalid input syntax for type integer: "n/a"')).toBe('invalid input syntax for type integer: "…"');
-    expect(redactDataValues('value "99999999999" is out of range for type integer')).toBe('value "…" is out of range for type integer');
-  });
-  it("removes MySQL's quoted values", () => {
-    expect(redactDataValues("Duplicate entry 'ann@example.com' for key 'email'")).toBe("Duplicate entry '…' for key 'email'");
-    expect(redactDataValues("Incorrect integer value: 'abc' for column 'qty' at row 1")).toBe(
-      "Incorrect integer value: '…' for column 'qty' at row 1",
-    );
-  });
-  it('keeps identifiers', () => {
-    const msg = 'column "billing_interval" of relation "subscriptions" contains null values';
-    expect(redactDataValues(msg)).toBe(msg);
-    expect(redactDataValues('duplicate key value violates unique constraint "cars_vin_key"')).toBe(
-      'duplicate key value violates unique constraint "cars_vin_key"',
-    );
-  });
-});
 
 describe('errorClass', () => {
   it('uses the SQLSTATE when it is precise', () => {

@@ -1,6 +1,7 @@
 // Shared wording of findings: how numbers, lock modes, statements and tables read in a message,
 // and the safe alternatives several checks recommend. Keeping them in one place keeps the report
 // consistent (a duration always reads `2.3 s`, the NOT VALID recipe is always the same recipe).
+import { redactDataValues } from '../redact.ts';
 import type { StatementEvidence, StepEvidence } from '../rehearsal/evidence.ts';
 import type { CheckContext } from './check.ts';
 import type { EvidenceValue } from './finding.ts';
@@ -145,20 +146,6 @@ export function isTrackingTable(name: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Server messages
 
-/**
- * Server error messages sometimes quote the offending value (`invalid input syntax for type
- * integer: "n/a"`, MySQL's `Duplicate entry 'a@b.c' for key …`). Reports must never carry data
- * values (DESIGN §9), so quoted values are replaced by `…` while quoted identifiers (`column "x"
- * of relation "y"`) stay: PostgreSQL and MySQL put a value after a colon or after the word
- * `value`/`entry`, an identifier after the kind of object it names.
- */
-export function redactDataValues(message: string): string {
-  return message
-    .replace(/\b(value|entry)(\s+)"(?:[^"]|"")*"/gi, '$1$2"…"')
-    .replace(/\b(value|entry)(\s+)'(?:[^'\\]|\\.|'')*'/gi, "$1$2'…'")
-    .replace(/:(\s*)"(?:[^"]|"")*"/g, ':$1"…"')
-    .replace(/:(\s*)'(?:[^'\\]|\\.|'')*'/g, ":$1'…'");
-}
 
 // ---------------------------------------------------------------------------------------------
 // Safe alternatives (PostgreSQL terms)
@@ -180,6 +167,8 @@ export const ADVICE = {
     'Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a later migration, then SET NOT NULL: PostgreSQL 12+ uses the validated constraint instead of scanning the table under ACCESS EXCLUSIVE, and the CHECK can be dropped afterwards.',
   newColumnSwap:
     'Change a column type without a rewrite under lock: add a new column of the new type, keep it in sync for new writes (application or trigger), backfill existing rows in batches, then swap the names in one short transaction and drop the old column later. Changes PostgreSQL can do without a rewrite (varchar(n) to a larger n or to text, numeric precision increases) need no such dance.',
+  addColumnWithoutVolatileDefault:
+    'A volatile default (random(), clock_timestamp(), gen_random_uuid(), serial or identity values) or a stored generated column is computed for every existing row, which rewrites the table under ACCESS EXCLUSIVE. Add the column without the default, set the default for new rows with ALTER COLUMN … SET DEFAULT, and backfill existing rows in batches. A constant default (PostgreSQL 11+) is stored in the catalog and needs no rewrite.',
   batchedBackfill:
     'Backfill in batches of about 10,000 rows per transaction (keyset pagination on the primary key, commit after each batch, a short pause between batches), from a separate data migration or a background job rather than inside the schema migration.',
   splitDdlAndBackfill:

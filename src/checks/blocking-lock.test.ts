@@ -80,6 +80,20 @@ describe('blocking-lock', () => {
     expect(finding?.evidence.heldOpenBy).toMatchObject({ statementIndex: 1, durationMs: 8_000 });
   });
 
+  it('advises committing early when later DDL in the transaction kept the lock', () => {
+    const s = step({
+      statements: [
+        statement({ index: 0, line: 1, summary: 'ALTER TABLE patches ADD COLUMN hash', durationMs: 3 }),
+        statement({ index: 1, line: 2, kind: 'IndexStmt', summary: 'CREATE INDEX patches_hash_idx ON patches', durationMs: 4_000 }),
+      ],
+      locks: [lock({ heldMs: 4_003 })],
+    });
+    const [finding] = blockingLockCheck.run(context([s]));
+    expect(finding?.message).toContain('through CREATE INDEX patches_hash_idx ON patches (line 2)');
+    expect(finding?.advice).toMatch(/^Commit right after the statement that takes the lock.*CREATE INDEX CONCURRENTLY/);
+    expect(finding?.advice).not.toMatch(/volatile default/);
+  });
+
   it('stops the hold at a COMMIT the file writes, and ignores later statements for autocommit locks', () => {
     const statements = [
       statement({ index: 0, kind: 'TransactionStmt', summary: 'BEGIN' }),

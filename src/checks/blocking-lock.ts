@@ -75,6 +75,8 @@ export function statementAdvice(statement: StatementEvidence | undefined): strin
   if (/\bCHECK\b/.test(s)) return ADVICE.checkNotValid;
   if (/SET\s+NOT\s+NULL/.test(s)) return ADVICE.setNotNull;
   if (/\bTYPE\b/.test(s)) return ADVICE.newColumnSwap;
+  // ADD COLUMN itself is instant; holding its lock long means the table was rewritten for a default.
+  if (/ADD\s+COLUMN/.test(s)) return ADVICE.addColumnWithoutVolatileDefault;
   if (/VACUUM\s+\(?.*FULL|\bCLUSTER\b/.test(s))
     return 'Run VACUUM FULL / CLUSTER outside the deploy, or use pg_repack, which rebuilds online and locks only briefly.';
   if (isDml(statement)) return ADVICE.batchedBackfill;
@@ -84,16 +86,19 @@ export function statementAdvice(statement: StatementEvidence | undefined): strin
 export function adviceFor(step: StepEvidence, lock: LockEvidence, limitMs: number): string {
   const taker = statementAt(step, lock.statementIndex);
   const later = statementsUnderLock(step, lock);
-  const laterDml = later.some(isDml);
-  const takerSlow = !taker || taker.durationMs > limitMs;
+  const slowestLater = [...later].sort((a, b) => b.durationMs - a.durationMs)[0];
+  const takerSlow = !taker || taker.durationMs > limitMs || !slowestLater;
   const parts: string[] = [];
-  // A fast DDL held open by a backfill: the fix is the split, not a different DDL.
-  if (takerSlow || !laterDml) parts.push(statementAdvice(taker));
-  if (laterDml) parts.push(ADVICE.splitDdlAndBackfill);
-  else if (later.some((s) => s.durationMs > limitMs))
+  // Advise on the taker only when it is what took the time: a fast DDL held open by what follows
+  // it needs a commit, not a different DDL.
+  if (takerSlow) parts.push(statementAdvice(taker));
+  if (later.some(isDml)) parts.push(ADVICE.splitDdlAndBackfill);
+  else if (slowestLater) {
     parts.push('Commit right after the statement that takes the lock: everything after it in the same transaction runs with the table locked.');
+    if (slowestLater.durationMs > limitMs) parts.push(statementAdvice(slowestLater));
+  }
   parts.push(ADVICE.lockTimeout);
-  return parts.join(' ');
+  return [...new Set(parts)].join(' ');
 }
 
 function draft(step: StepEvidence, lock: LockEvidence, limitMs: number): Draft {

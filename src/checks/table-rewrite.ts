@@ -36,8 +36,7 @@ export function adviceFor(text: string, indexesOnly: boolean): string {
     return 'Do not run VACUUM FULL or CLUSTER in a deploy: they hold ACCESS EXCLUSIVE for the whole copy. Use pg_repack (or pg_squeeze), which rebuilds the table online and takes the exclusive lock only briefly at the end, and run it outside the deploy.';
   if (/\bTYPE\b/.test(t)) return ADVICE.newColumnSwap;
   // ADD COLUMN rewrites only for a default computed per row (PostgreSQL 11+ stores constants).
-  if (/ADD\s+COLUMN/.test(t))
-    return 'A volatile default (random(), clock_timestamp(), gen_random_uuid(), serial or identity values) or a stored generated column is computed for every existing row, which rewrites the table. Add the column without the default, set the default for new rows with ALTER COLUMN … SET DEFAULT, and backfill existing rows in batches. A constant default (PostgreSQL 11+) needs no rewrite.';
+  if (/ADD\s+COLUMN/.test(t)) return ADVICE.addColumnWithoutVolatileDefault;
   if (/NOT\s+NULL/.test(t))
     return `Adding NOT NULL needs no rewrite: SET NOT NULL alone only scans the table. Keep it out of statements that also change the column's type. ${ADVICE.setNotNull}`;
   if (/PRIMARY\s+KEY/.test(t))

@@ -4,7 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Engine, EngineInfo, ScratchDatabase, Session } from '../engines/engine.ts';
 import { InputError, UsageError } from '../errors.ts';
-import { detectDatasetKind, readTrackingVersion, runSqlScript } from '../datasets/index.ts';
+import { detectDatasetKind } from '../datasets/detect-kind.ts';
+import { runSqlScript } from '../datasets/run-sql-script.ts';
+import { readTrackingVersion } from '../datasets/tracking-version.ts';
 import { GolangMigrateTracking } from '../migrations/golang-migrate-tracking.ts';
 import type { Migration, PreparedMigration } from '../migrations/migration.ts';
 import { findVersion, prepareMigrations } from '../migrations/prepare.ts';

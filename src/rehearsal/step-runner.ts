@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { DatabaseError, toDatabaseError, type Engine, type ScratchDatabase, type Session } from '../engines/engine.ts';
 import type { GolangMigrateTracking } from '../migrations/golang-migrate-tracking.ts';
+import { redactDataValues } from '../redact.ts';
 import type { Direction, PreparedMigration } from '../migrations/migration.ts';
 import type { HeldLock, LockMonitor, Observer, StorageMap } from '../observe/observer.ts';
 import type { ParsedSqlFile, SqlStatement } from '../sql/statement.ts';
@@ -189,11 +190,13 @@ function statementEvidence(stmt: SqlStatement, status: StepStatus, ms: number, r
 
 function stepError(failure: Error, stmt: SqlStatement, file: string, timedOut: boolean, timeoutMs: number): StepError {
   const db = failure instanceof DatabaseError ? failure : undefined;
+  // Server texts quote data values ("Failing row contains (…)"): they never reach a report.
+  const message = redactDataValues(failure.message);
   return {
-    message: timedOut ? `cancelled after ${timeoutMs} ms (stepTimeoutMs): ${failure.message}` : failure.message,
+    message: timedOut ? `cancelled after ${timeoutMs} ms (stepTimeoutMs): ${message}` : message,
     ...(db?.sqlstate ? { sqlstate: db.sqlstate } : {}),
-    ...(db?.details.detail ? { detail: db.details.detail } : {}),
-    ...(db?.details.hint ? { hint: db.details.hint } : {}),
+    ...(db?.details.detail ? { detail: redactDataValues(db.details.detail) } : {}),
+    ...(db?.details.hint ? { hint: redactDataValues(db.details.hint) } : {}),
     statementIndex: stmt.index,
     file,
     ...positionInFile(stmt, db?.details.position),

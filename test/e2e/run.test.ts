@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/checks/finding.ts';
 import type { Report } from '../../src/report/report.ts';
-import { testEngines } from '../helpers/engines.ts';
+import { describeEachEngine } from '../helpers/engines.ts';
 import { engineArgs, makeProject, runCli, type Project } from './cli.ts';
 
 const SHOP = {
@@ -36,8 +36,8 @@ function change(files: Record<string, string>, config?: string): Record<string, 
 const errors = (r: Report | undefined, hazard: string): Finding[] =>
   (r?.findings ?? []).filter((f) => f.hazard === hazard && f.severity === 'error');
 
-for (const engine of testEngines()) {
-  describe(`rehearse run on ${engine}`, () => {
+describeEachEngine(({ kind: engine }) => {
+  describe('rehearse run', () => {
     let project: Project | undefined;
     afterEach(async () => {
       await project?.dispose();
@@ -199,4 +199,4 @@ SELECT pg_sleep(0.4);`,
       expect(errors(r.report, 'slow-step')[0]?.migration).toBe('0003_hangs');
     });
   });
-}
+});

@@ -1,0 +1,4 @@
+DROP TABLE states;
+DROP TABLE people;
+DROP TABLE projects;
+DROP TABLE users;

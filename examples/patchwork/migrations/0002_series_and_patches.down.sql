@@ -1,0 +1,2 @@
+DROP TABLE patches;
+DROP TABLE series;

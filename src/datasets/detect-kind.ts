@@ -1,0 +1,41 @@
+// Which kind of SQL dataset a file is: a plain-SQL pg_dump or a seed script.
+
+import { open } from 'node:fs/promises';
+import { InputError } from '../errors.ts';
+
+export type SqlDatasetKind = 'pg-dump' | 'seed-script';
+
+/** pg_dump's header is within its first lines; reading this much is plenty. */
+const HEAD_BYTES = 8192;
+
+export async function detectDatasetKind(path: string): Promise<SqlDatasetKind> {
+  const head = await readHead(path);
+  if (head.subarray(0, 5).toString('latin1') === 'PGDMP') {
+    throw new InputError(
+      'DATASET_INVALID',
+      'this is a pg_dump archive (custom or tar format); rehearse restores plain-SQL dumps: pg_dump --format=plain, or pg_restore -f dump.sql archive',
+      { location: { file: path } },
+    );
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    throw new InputError('DATASET_INVALID', 'this file is gzip-compressed; decompress it first (gunzip -k)', { location: { file: path } });
+  }
+  const lines = head.toString('utf8').split('\n').slice(0, 20);
+  return lines.some((line) => line.trimEnd() === '-- PostgreSQL database dump') ? 'pg-dump' : 'seed-script';
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  let file;
+  try {
+    file = await open(path, 'r');
+  } catch (error) {
+    throw new InputError('DATASET_INVALID', `cannot read the dataset: ${(error as Error).message}`, { location: { file: path }, cause: error });
+  }
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
