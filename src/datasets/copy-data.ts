@@ -36,7 +36,7 @@ export async function* copyDataSlice(reader: LineReader, cursor: CopyBlockCursor
     }
     chunk.push(line.text, '\n');
     chunkChars += line.text.length + 1;
-    if (chunkChars >= CHUNK_CHARS) {
+    if (chunkChars >= CHUNK_CHARS || sliceTotal + chunkChars >= sliceChars) {
       yield chunk.join('');
       sliceTotal += chunkChars;
       chunk = [];

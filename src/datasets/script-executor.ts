@@ -109,9 +109,11 @@ export class ScriptExecutor {
     if (batch.length === 0) return;
     this.#batch = [];
     this.#batchChars = 0;
-    const script = `SAVEPOINT rehearse_batch;\n${batch.map((s) => `${s.text};\n`).join('')}RELEASE SAVEPOINT rehearse_batch;`;
+    // The savepoint goes in a round trip of its own: the server parses a whole multi-statement
+    // query before running any of it, so a syntax error in the batch would skip it too.
+    await this.session.exec('SAVEPOINT rehearse_batch');
     try {
-      await this.session.exec(script);
+      await this.session.exec(`${batch.map((s) => `${s.text};\n`).join('')}RELEASE SAVEPOINT rehearse_batch;`);
       this.counts.statements += batch.length;
       return;
     } catch (error) {
@@ -158,7 +160,8 @@ export class ScriptExecutor {
     const guarded = mayBeUnknownSetting && this.#inTransaction;
     if (guarded) await this.session.exec('SAVEPOINT rehearse_setting');
     try {
-      await this.session.exec(statement.text);
+      // With its `;`, so that a statement cut short reads as psql would show it: `at or near ";"`.
+      await this.session.exec(`${statement.text};`);
       if (guarded) await this.session.exec('RELEASE SAVEPOINT rehearse_setting');
       this.counts.statements++;
     } catch (error) {

@@ -116,11 +116,21 @@ function roleOfNode(type: string, n: Node): StatementRole {
       return { kind: 'refused', reason: 'tablespaces belong to the whole server' };
     case 'AlterSystemStmt':
       return { kind: 'refused', reason: 'ALTER SYSTEM changes the whole server' };
-    case 'VariableSetStmt':
+    case 'VariableSetStmt': {
+      if (n.kind !== 'VAR_SET_VALUE') return { kind: 'plain' };
+      const constant = n.args?.[0]?.A_Const;
+      // libpg-query leaves out zero values: `= 0` arrives as `ival: {}`.
+      const value = String(constant?.sval?.sval ?? (constant?.ival ? (constant.ival.ival ?? 0) : '')).toLowerCase();
       // Scripts are read as UTF-8 and drivers speak UTF-8: another client encoding would garble text silently.
-      return n.name === 'client_encoding' && n.kind === 'VAR_SET_VALUE' && !isUtf8(n.args?.[0]?.A_Const?.sval?.sval)
-        ? { kind: 'refused', reason: 'rehearse reads scripts as UTF-8 (dump with pg_dump --encoding=UTF8)' }
-        : { kind: 'plain' };
+      if (n.name === 'client_encoding' && !isUtf8(value)) {
+        return { kind: 'refused', reason: 'rehearse reads scripts as UTF-8 (dump with pg_dump --encoding=UTF8)' };
+      }
+      // The statement splitter reads quotes the modern way (backslash escapes only in E'…').
+      if (n.name === 'standard_conforming_strings' && ['off', 'false', '0'].includes(value)) {
+        return { kind: 'refused', reason: 'rehearse reads scripts with standard_conforming_strings on (the default since PostgreSQL 9.1)' };
+      }
+      return { kind: 'plain' };
+    }
     case 'CommentStmt':
       return ['OBJECT_DATABASE', 'OBJECT_ROLE', 'OBJECT_TABLESPACE'].includes(n.objtype)
         ? { kind: 'refused', reason: 'comments on databases, roles and tablespaces belong to the whole server' }
@@ -139,6 +149,6 @@ function copyFormat(n: Node): string {
   return 'text';
 }
 
-function isUtf8(encoding: unknown): boolean {
-  return typeof encoding === 'string' && ['utf8', 'unicode'].includes(encoding.toLowerCase().replace(/[-_]/g, ''));
+function isUtf8(encoding: string): boolean {
+  return ['utf8', 'unicode'].includes(encoding.replace(/[-_]/g, ''));
 }

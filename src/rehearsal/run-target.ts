@@ -20,7 +20,8 @@ export interface TargetOptions {
   label: string;
   engine: Engine;
   observer: Observer;
-  migrations: Migration[];
+  /** Split assuming a current server; re-split here when the server is older than that. */
+  migrations: PreparedMigration[];
   dataset: { path: string; version?: string };
   stepTimeoutMs: (m: Migration) => number;
   events: EventStream;
@@ -47,7 +48,9 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
       `${engine.kind} allows one connection, so locks of autocommit statements are inferred from the statement, and blocking is inferred from lock mode × hold time`,
     );
   }
-  const migrations = await prepareMigrations(opts.migrations, { serverVersionNum: info.serverVersionNum });
+  // Which statements cannot run in a transaction depends on the server version (ALTER TYPE …
+  // ADD VALUE before PostgreSQL 12).
+  const migrations = info.serverVersionNum < 120000 ? await prepareMigrations(opts.migrations, { serverVersionNum: info.serverVersionNum }) : opts.migrations;
   const tracking = new GolangMigrateTracking();
 
   const built = await task('build dataset', () => buildDataset(opts, migrations, tracking));
@@ -179,7 +182,7 @@ async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[]
           `${dataset.path} is a seed script: pass --dataset-version V (the migration version production has, which the seed's data fits)`,
         );
       }
-      version = findVersion(migrations, dataset.version) as PreparedMigration;
+      version = findVersion(migrations, dataset.version);
       await migrateEmpty(opts, session, golden, migrations, tracking, version);
       await runSqlScript(session, { path: dataset.path });
     } else {
@@ -208,7 +211,7 @@ async function versionOfDump(dataset: TargetOptions['dataset'], session: Session
     );
   }
   if (tracked.version === null) throw new InputError('DATASET_INVALID', `${dataset.path}: schema_migrations is empty (no migration applied)`);
-  const version = findVersion(migrations, tracked.version) as PreparedMigration;
+  const version = findVersion(migrations, tracked.version);
   if (dataset.version !== undefined && findVersion(migrations, dataset.version).versionNumber !== version.versionNumber) {
     throw new UsageError('USAGE', `--dataset-version ${dataset.version} contradicts the dump, whose schema_migrations says ${tracked.version}`);
   }

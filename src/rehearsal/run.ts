@@ -10,6 +10,7 @@ import type { Engine, EngineKind } from '../engines/engine.ts';
 import { redactUrl } from '../engines/url.ts';
 import { EnvironmentError, RehearseError } from '../errors.ts';
 import { readGolangMigrateDir } from '../migrations/golang-migrate.ts';
+import { findVersion, prepareMigrations } from '../migrations/prepare.ts';
 import { PostgresObserver } from '../observe/postgres/observer.ts';
 import { verdictOf, type Report } from '../report/report.ts';
 import { REHEARSE_VERSION } from '../version.ts';
@@ -32,6 +33,9 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
   const t0 = performance.now();
   const limitsFor = limitsResolver(req.limits, req.perMigrationLimits);
   const migrations = await readGolangMigrateDir(req.migrationsDir);
+  // Fail fast on unparseable SQL and an unknown dataset version, before any database is touched.
+  const prepared = await prepareMigrations(migrations, {});
+  if (req.dataset.version !== undefined) findVersion(migrations, req.dataset.version);
   const engine = createEngine({ kind: req.engine, url: req.url });
   const label = targetLabel(req);
   events.emit({ type: 'run-started', targets: [label] });
@@ -45,7 +49,7 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
       label,
       engine,
       observer: new PostgresObserver({ trackingTable: 'schema_migrations' }),
-      migrations,
+      migrations: prepared,
       dataset: req.dataset,
       stepTimeoutMs: (m) => limitsFor({ version: m.version, id: m.id }).stepTimeoutMs,
       events,

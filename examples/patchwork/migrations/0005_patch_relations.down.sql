@@ -1,0 +1,2 @@
+DROP TABLE patch_relation_members;
+DROP TABLE patch_relations;

@@ -1,0 +1,1 @@
+ALTER TABLE patches DROP COLUMN hash;

@@ -1,0 +1,1 @@
+DROP INDEX patches_list_idx;
