@@ -12,8 +12,8 @@
 // Shape (defaults, N = patches):
 //   projects 40 (a few kernel-sized lists hold most patches, a long tail of small ones),
 //   people ~N/12 (heavily skewed: a few prolific submitters), users ~people/10 (CI bots first),
-//   states 11 (Patchwork's defaults), series ~N/4, patches N, comments ~1.2 N (a few hot threads),
-//   checks ~N/2, events ~N/3, bundles, tags and tag counts.
+//   states 11 (Patchwork's defaults), series ~N/6, patches N, comments 0.6 N (a few hot threads),
+//   checks 0.4 N, events N/4, bundles, tags and tag counts.
 // Realistic oddities: NULL and empty names and contents, pull requests without a diff, some
 // multi-KB diffs and replies, unicode names.
 import { writeFileSync } from 'node:fs';
@@ -193,14 +193,10 @@ const PROSE = [
 ];
 const FUNCTIONS = ['mlx5e_alloc_rq', 'stmmac_open', 'bpf_prog_load', 'free_pages_prepare', 'i915_gem_evict', 'nvme_reset_work', 'tcp_rcv_established', 'virtnet_probe', 'btrfs_commit_transaction', 'imx_clk_probe'];
 const FILES = [
-  'drivers/net/ethernet/mellanox/mlx5/core/en_main.c', 'drivers/net/ethernet/stmicro/stmmac/stmmac_main.c',
-  'kernel/bpf/syscall.c', 'tools/testing/selftests/bpf/prog_tests/xdp.c', 'mm/page_alloc.c', 'mm/slub.c',
-  'drivers/gpu/drm/i915/gem/i915_gem_evict.c', 'drivers/gpu/drm/amd/amdgpu/amdgpu_device.c',
-  'arch/arm64/boot/dts/freescale/imx8mp.dtsi', 'arch/powerpc/kernel/setup_64.c', 'drivers/pci/probe.c',
-  'drivers/net/wireless/intel/iwlwifi/mvm/ops.c', 'net/ipv4/tcp_input.c', 'net/ipv6/addrconf.c',
-  'drivers/nvme/host/core.c', 'block/blk-mq.c', 'fs/btrfs/transaction.c', 'fs/ext4/inode.c', 'arch/x86/kvm/x86.c',
-  'drivers/net/virtio_net.c', 'hw/arm/virt.c', 'target/riscv/cpu.c', 'libavcodec/h264dec.c', 'package/busybox/busybox.mk',
-  'Documentation/networking/ip-sysctl.rst', 'MAINTAINERS',
+  'net/core/dev.c', 'kernel/bpf/syscall.c', 'mm/page_alloc.c', 'mm/slub.c', 'drivers/pci/probe.c',
+  'net/ipv4/tcp_input.c', 'net/ipv6/addrconf.c', 'block/blk-mq.c', 'fs/ext4/inode.c', 'arch/x86/kvm/x86.c',
+  'drivers/net/virtio_net.c', 'hw/arm/virt.c', 'target/riscv/cpu.c', 'libavcodec/h264dec.c', 'fs/btrfs/ioctl.c',
+  'drivers/gpu/drm/i915/i915_gem.c', 'drivers/nvme/host/core.c', 'lib/vsprintf.c', 'MAINTAINERS',
 ];
 // Body of the diffs: hunks are slices of this text, cut at line starts.
 const CODE = `@@ -412,14 +412,17 @@ static int example_probe(struct platform_device *pdev)
@@ -258,7 +254,7 @@ const CODE = `@@ -412,14 +412,17 @@ static int example_probe(struct platform_dev
  	}
 `;
 const CODE_LINES = CODE.split('\n').length - 1;
-const MAX_HUNK_LINES = 300;
+const MAX_HUNK_LINES = 200;
 // The corpus is CODE repeated, so that a hunk of MAX_HUNK_LINES can start at any line of the first copy.
 const CODE_REPEAT = Math.ceil(1 + MAX_HUNK_LINES / CODE_LINES);
 
@@ -292,9 +288,9 @@ const people = Math.min(PEOPLE_COMBINATIONS, Math.max(500, Math.round(patches / 
 const users = Math.max(CI_BOTS.length + 10, Math.min(2000 + CI_BOTS.length, Math.round(people / 10)));
 // Enough series for N patches; the last one may be cut short, those after it are not created.
 const seriesCandidates = Math.ceil((patches / SERIES_MEAN) * 1.1) + 10;
-const comments = Math.round(patches * 0.8);
-const checks = Math.round(patches / 2);
-const events = Math.round(patches / 3);
+const comments = Math.round(patches * 0.6);
+const checks = Math.round(patches * 0.4);
+const events = Math.round(patches / 4);
 const bundles = Math.max(10, Math.min(400, Math.round(users / 5)));
 const START = '2008-01-01 00:00:00+00';
 const SPAN_SECONDS = 16 * 365 * 86400; // 2008 .. 2024
@@ -513,8 +509,8 @@ const patchSubject = `'[' || ${choose(subjectTags, 'id', 'patch-tag')} || CASE W
          || CASE WHEN total > 1 THEN ' ' || lpad(number::text, length(total::text), '0') || '/' || total ELSE '' END || '] '
          || ${choose(subsystems, 'id', 'patch-subsystem')} || ': ' || ${choose(verbs, 'id', 'patch-verb')} || ' ' || ${choose(objects, 'id', 'patch-object')}`;
 const file = choose(files, 'id', 'patch-file');
-// Hunk length in lines: mostly 3..12, 2% are big (60..300 lines, 2-10 KB).
-const hunkLines = `CASE WHEN ${pick('id', 'patch-big', 100)} < 2 THEN 60 + ${pick('id', 'patch-big-lines', MAX_HUNK_LINES - 60)} ELSE 3 + ${pick('id', 'patch-lines', 10)} END`;
+// Hunk length in lines: mostly 1..4, 1.5% are big (40..200 lines, 1.5-7 KB).
+const hunkLines = `CASE WHEN ${pick('id', 'patch-big', 1000)} < 15 THEN 40 + ${pick('id', 'patch-big-lines', MAX_HUNK_LINES - 40)} ELSE 1 + ${pick('id', 'patch-lines', 4)} END`;
 
 section(
   `Patches: ${patches}. Msgids, subjects, mail headers, commit messages and diffs; 1% pull requests.`,
@@ -526,18 +522,14 @@ SELECT id, msgid, project_id, submitter_id,
        state_id, series_id, number, name, date,
        'From: ' || from_header || E'\\n'
          || 'To: ' || list_email || E'\\n'
-         || 'Date: ' || ${rfc2822('date')} || E'\\n'
-         || 'Message-Id: ' || msgid || E'\\n'
-         || 'X-Mailer: git-send-email 2.' || ${pick('id', 'patch-mailer', 45)} || '.' || ${pick('id', 'patch-mailer-minor', 4)},
+         || 'Date: ' || ${rfc2822('date')},
        CASE WHEN ${pick('id', 'patch-content', 1000)} < 8 THEN NULL
             WHEN ${pick('id', 'patch-content', 1000)} < 30 THEN ''
             WHEN ${pick('id', 'patch-content', 1000)} < 34 THEN repeat(${choose(prose, 'id', 'patch-prose-long')} || ' ', 60)
-            ELSE ${choose(prose, 'id', 'patch-prose-1')} || CASE WHEN ${pick('id', 'patch-prose-n', 2)} = 0 THEN '' ELSE ' ' || ${choose(prose, 'id', 'patch-prose-2')} END
-                 || E'\\n\\nSigned-off-by: ' || from_header
+            ELSE ${choose(prose, 'id', 'patch-prose')} || E'\\n\\nSigned-off-by: ' || from_header
        END,
        CASE WHEN is_pull THEN NULL ELSE
-         'diff --git a/' || file || ' b/' || file || E'\\nindex ' || lpad(to_hex(hashint8extended(id, ${salt('patch-blob-before')}) & 68719476735), 9, '0')
-           || '..' || lpad(to_hex(hashint8extended(id, ${salt('patch-blob-after')}) & 68719476735), 9, '0') || E' 100644\\n'
+         'diff --git a/' || file || ' b/' || file || E'\\n'
          || '--- a/' || file || E'\\n+++ b/' || file || E'\\n'
          || '@@ -' || (10 + first_line * 7) || ',' || hunk_lines || ' +' || (10 + first_line * 7) || ',' || hunk_lines || ' @@ '
          || ${choose(functions, 'id', 'patch-function')} || E'()\\n'
@@ -549,8 +541,7 @@ SELECT id, msgid, project_id, submitter_id,
 FROM (
   SELECT id, s.series_id, number, version, total, s.project_id, s.submitter_id, pe.email, pr.listemail AS list_email,
          coalesce(pe.name || ' ', '') || '<' || pe.email || '>' AS from_header,
-         '<' || to_hex(hashint8extended(id, ${salt('patch-msgid')}) & 281474976710655) || '.' || id || '-' || number
-           || '-git-send-email-' || pe.email || '>' AS msgid,
+         '<' || to_char(${patchDate('id')} AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISS') || '.' || id || '-' || number || '-' || pe.email || '>' AS msgid,
          ${stateOf('id')} AS state_id,
          ${patchDate('id')} AS date,
          ${file} AS file,

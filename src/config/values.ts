@@ -1,5 +1,6 @@
 // Checks shared by the config file and the command line, so `engine: foo` and `--engine foo`
 // fail with the same words. Each returns a problem ("expected …, got …") or undefined.
+import { redactUrl } from '../engines/url.ts';
 import type { EngineKind } from '../engines/engine.ts';
 
 export const ENGINES = ['pglite', 'postgres'] as const satisfies readonly EngineKind[];
@@ -45,19 +46,6 @@ export function urlProblem(url: unknown): string | undefined {
     return `${protocol.slice(0, -1)} servers are not supported yet; expected ${URL_EXPECTED}`;
   }
   return `expected ${URL_EXPECTED}, got ${describeValue(redactUrl(url))}`;
-}
-
-/** The URL with its password masked: URLs end up in error messages, and those end up in CI logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    // Unparsable, but it may still hold `user:password@`: mask what looks like one.
-    return url.replace(/(\/\/[^/:@]*:)[^/@]*@/, '$1***@');
-  }
 }
 
 /** A value as an error message shows it after "got": strings quoted, containers by kind. */

@@ -64,7 +64,8 @@ export async function runSqlScript(session: Session, file: SqlScriptFile, option
   let reportedAt = 0;
   const report = () => {
     reportedAt = reader.bytesRead;
-    options.onProgress?.({ bytesRead: reader.bytesRead, line: reader.lineNumber, ...executor.counts });
+    const { statements, copiedRows } = executor.counts;
+    options.onProgress?.({ bytesRead: reader.bytesRead, line: reader.lineNumber, statements, copiedRows });
   };
 
   await executor.begin();

@@ -92,7 +92,7 @@ export class ScriptExecutor {
             cause: error,
           });
         }
-        if (!(error instanceof DatabaseError)) throw error;
+        if (!isDatasetError(error)) throw error;
         // The server counts data lines from 1 in its context ("COPY t, line 3, column a: …"); that
         // context also quotes the row, so only the line number is taken from it.
         const dataLine = /^COPY [^,]*, line (\d+)/.exec(error.details.where ?? '')?.[1];
@@ -117,7 +117,7 @@ export class ScriptExecutor {
       this.counts.statements += batch.length;
       return;
     } catch (error) {
-      if (!(error instanceof DatabaseError)) throw error;
+      if (!isDatasetError(error)) throw error;
     }
     await this.session.exec('ROLLBACK TO SAVEPOINT rehearse_batch');
     for (const statement of batch) await this.#runAlone(statement);
@@ -131,7 +131,7 @@ export class ScriptExecutor {
       await this.session.exec('COMMIT');
       this.#inTransaction = false;
     } catch (error) {
-      if (!(error instanceof DatabaseError)) throw error;
+      if (!isDatasetError(error)) throw error;
       // Deferred constraints are checked here, after the last statement.
       throw new InputError('DATASET_RESTORE_FAILED', `${error.message} (SQLSTATE ${error.sqlstate}) at COMMIT, after the last statement`, {
         location: { file: this.file },
@@ -165,7 +165,7 @@ export class ScriptExecutor {
       if (guarded) await this.session.exec('RELEASE SAVEPOINT rehearse_setting');
       this.counts.statements++;
     } catch (error) {
-      if (!(error instanceof DatabaseError)) throw error;
+      if (!isDatasetError(error)) throw error;
       if (mayBeUnknownSetting && error.sqlstate === UNDEFINED_OBJECT && error.message.startsWith('unrecognized configuration parameter')) {
         if (guarded) await this.session.exec('ROLLBACK TO SAVEPOINT rehearse_setting');
         this.counts.skipped.unknownSettings++;
@@ -184,6 +184,18 @@ export class ScriptExecutor {
 }
 
 const UNDEFINED_OBJECT = '42704';
+
+/**
+ * SQLSTATE classes that say something about the server or the connection, not the script:
+ * 08 connection, 53 insufficient resources, 57 operator intervention (a cancel by interrupt()
+ * included), 58 system error, XX internal error. Those errors pass through unchanged — and a
+ * cancelled batch must not be re-run statement by statement.
+ */
+const NOT_THE_SCRIPTS_FAULT = new Set(['08', '53', '57', '58', 'XX']);
+
+function isDatasetError(error: unknown): error is DatabaseError {
+  return error instanceof DatabaseError && !NOT_THE_SCRIPTS_FAULT.has((error.sqlstate ?? '').slice(0, 2));
+}
 
 /** Where a server error `position` (1-based, in characters of the statement) falls in the file. */
 export function locationInStatement(file: string, statement: ScriptStatement, position: number | undefined) {

@@ -64,6 +64,10 @@ describe('StatementSplitter', () => {
     expect(texts('CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO u VALUES (1); INSERT INTO u VALUES (2));')).toHaveLength(1);
   });
 
+  test('a last statement ending in a line comment keeps the newline that closes the comment', () => {
+    expect(texts('SELECT 1;\nSELECT 2 -- the end\n\n')).toEqual(['SELECT 1', 'SELECT 2 -- the end\n']);
+  });
+
   test('a last statement without semicolon is returned by finish()', () => {
     expect(split('SELECT 1;\nSELECT\n  2\n')).toEqual([
       { text: 'SELECT 1', line: 1, column: 1, firstWord: 'select' },

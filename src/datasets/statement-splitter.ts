@@ -30,6 +30,7 @@ export class StatementSplitter {
   /** Text of the statement so far; `undefined` until its first token. */
   #pieces: string[] | undefined;
   #pendingChars = 0;
+  #lastLineEndsInComment = false;
   #start = { line: 0, column: 0 };
   #firstWord = '';
   #parenDepth = 0;
@@ -37,6 +38,7 @@ export class StatementSplitter {
   #beginDepth = 0;
   #wordCount = 0;
   #leadingWords = '';
+  #inRoutineDefinition = false;
 
   /** True between statements: nothing pending and not inside a quote or comment. */
   get idle(): boolean {
@@ -54,6 +56,7 @@ export class StatementSplitter {
     /** Where the part of this line that belongs to the pending statement begins. */
     let segmentStart = this.#pieces === undefined ? -1 : 0;
     let i = 0;
+    let endsInLineComment = false;
     const n = line.length;
     while (i < n) {
       const state = this.#state;
@@ -81,7 +84,10 @@ export class StatementSplitter {
         i++;
         continue;
       }
-      if (c === DASH && line.charCodeAt(i + 1) === DASH) break; // line comment: rest of the line
+      if (c === DASH && line.charCodeAt(i + 1) === DASH) {
+        endsInLineComment = true; // the rest of the line is a comment
+        break;
+      }
       if (c === SLASH && line.charCodeAt(i + 1) === STAR) {
         this.#state = { kind: 'block-comment', depth: 1 };
         i += 2;
@@ -136,6 +142,7 @@ export class StatementSplitter {
       }
       i++;
     }
+    if (line.trim() !== '') this.#lastLineEndsInComment = endsInLineComment;
     if (this.#pieces !== undefined) {
       const rest = line.slice(segmentStart);
       this.#pieces.push(rest, '\n');
@@ -160,7 +167,9 @@ export class StatementSplitter {
    */
   finish(): ScriptStatement | null {
     if (this.#pieces === undefined) return null;
-    const text = this.#pieces.join('').replace(/\s+$/, '');
+    // Trailing blank lines go; the newline that ends a trailing `-- comment` stays, or a `;`
+    // appended to run the statement would be swallowed by the comment.
+    const text = this.#pieces.join('').replace(/\s+$/, '') + (this.#lastLineEndsInComment ? '\n' : '');
     const statement = { text, line: this.#start.line, column: this.#start.column, firstWord: this.#firstWord };
     this.#reset();
     return statement;
@@ -208,12 +217,16 @@ export class StatementSplitter {
 
   /** Tracks the first word and psql's BEGIN … END depth inside CREATE FUNCTION/PROCEDURE. */
   #noteWord(word: string): void {
-    const lower = word.toLowerCase();
-    if (this.#wordCount === 0) this.#firstWord = lower;
-    // psql remembers the initials of the leading CREATE / OR / REPLACE / FUNCTION / PROCEDURE words.
-    if (this.#wordCount < 4) this.#leadingWords += LEADING_WORDS.has(lower) ? lower[0] : '.';
+    if (this.#wordCount < 4) {
+      const lower = word.toLowerCase();
+      if (this.#wordCount === 0) this.#firstWord = lower;
+      // psql remembers the initials of the leading CREATE / OR / REPLACE / FUNCTION / PROCEDURE words.
+      this.#leadingWords += LEADING_WORDS.has(lower) ? lower[0] : '.';
+      this.#inRoutineDefinition = /^c(f|p|orf|orp)/.test(this.#leadingWords);
+    }
     this.#wordCount++;
-    if (!/^c(f|p|orf|orp)/.test(this.#leadingWords) || this.#parenDepth > 0) return;
+    if (!this.#inRoutineDefinition || this.#parenDepth > 0) return;
+    const lower = word.toLowerCase();
     if (lower === 'begin') this.#beginDepth++;
     else if (lower === 'case' && this.#beginDepth > 0) this.#beginDepth++;
     else if (lower === 'end' && this.#beginDepth > 0) this.#beginDepth--;
@@ -227,6 +240,7 @@ export class StatementSplitter {
     this.#beginDepth = 0;
     this.#wordCount = 0;
     this.#leadingWords = '';
+    this.#inRoutineDefinition = false;
   }
 }
 

@@ -71,7 +71,7 @@ export function describeEachEngine(fn: (engine: TestEngine) => void): void {
 }
 
 function whyNotRunnable(kind: EngineKind): string | undefined {
-  if (!selectedKinds().includes(kind)) return `${kind} suite did not run: REHEARSE_TEST_ENGINES does not include ${kind}`;
   if (kind === 'postgres' && !testPgUrl()) return 'postgres suite did not run: set REHEARSE_TEST_PG_URL';
+  if (!selectedKinds().includes(kind)) return `${kind} suite did not run: REHEARSE_TEST_ENGINES does not include ${kind}`;
   return undefined;
 }

@@ -32,13 +32,13 @@ CREATE TABLE patches (
     pull_url     varchar(255),
     commit_ref   varchar(255),
     archived     boolean NOT NULL DEFAULT false,
-    CONSTRAINT patches_msgid_project_id_key UNIQUE (msgid, project_id),
+    -- a message is a patch once per project; leading with project_id, the key also serves the
+    -- project foreign key (deleting a project, listing its patches)
+    CONSTRAINT patches_project_id_msgid_key UNIQUE (project_id, msgid),
+    -- also the index for the series foreign key
     CONSTRAINT patches_series_id_number_key UNIQUE (series_id, number),
     CONSTRAINT patches_number_positive CHECK (number IS NULL OR number >= 1),
     CONSTRAINT patches_diff_or_pull_url CHECK (diff IS NOT NULL OR pull_url IS NOT NULL)
 );
--- Foreign-key indexes as Django creates them (series_id is covered by the unique constraint).
-CREATE INDEX patches_project_id_idx ON patches (project_id);
-CREATE INDEX patches_submitter_id_idx ON patches (submitter_id);
-CREATE INDEX patches_delegate_id_idx ON patches (delegate_id);
-CREATE INDEX patches_state_id_idx ON patches (state_id);
+-- A person's patches, newest first; also the index for the submitter foreign key.
+CREATE INDEX patches_submitter_id_date_idx ON patches (submitter_id, date);

@@ -48,21 +48,21 @@ describeEngine('pglite', () => {
     await next.close();
     await engine.dropScratch(db);
   });
-});
 
-// Workers do not inherit the tsx loader; the worker is plain JavaScript so this must just work.
-test('the PGlite worker starts when rehearse runs under `node --import tsx`', async () => {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const script = `
-    import { PgliteEngine } from './src/engines/pglite/pglite-engine.ts';
-    const engine = new PgliteEngine();
-    const info = await engine.open();
-    const db = await engine.createScratch('tsx');
-    const session = await engine.connect(db);
-    const { rows } = await session.query('SELECT 6 * 7 AS answer');
-    await engine.close();
-    console.log(JSON.stringify({ version: info.serverVersion, rows }));
-  `;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
-  expect(JSON.parse(stdout)).toMatchObject({ version: expect.stringMatching(/PGlite/), rows: [{ answer: 42 }] });
+  // Workers do not inherit the tsx loader; the worker is plain JavaScript so this must just work.
+  test('the PGlite worker starts when rehearse runs under `node --import tsx`', async () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const script = `
+      import { PgliteEngine } from './src/engines/pglite/pglite-engine.ts';
+      const engine = new PgliteEngine();
+      const info = await engine.open();
+      const db = await engine.createScratch('tsx');
+      const session = await engine.connect(db);
+      const { rows } = await session.query('SELECT 6 * 7 AS answer');
+      await engine.close();
+      console.log(JSON.stringify({ version: info.serverVersion, rows }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
+    expect(JSON.parse(stdout)).toMatchObject({ version: expect.stringMatching(/PGlite/), rows: [{ answer: 42 }] });
+  });
 });

@@ -8,19 +8,22 @@
 import { EnvironmentError, UsageError } from '../../errors.ts';
 import { DatabaseError, type Engine, type EngineCapabilities, type EngineInfo, type ScratchDatabase, type Session } from '../engine.ts';
 import { scratchDatabaseName } from '../postgres/scratch-name.ts';
+import { readCachedEmptyDataDir, writeCachedEmptyDataDir } from './empty-data-dir-cache.ts';
 import { PgliteInstance } from './pglite-instance.ts';
 import { PgliteSession } from './pglite-session.ts';
 
 /**
- * How a data directory travels to a clone. Uncompressed is the faster of the two (measured on
- * ~100 MB of table data: see the engine's tests and the integration notes); a clone's tarball
- * lives only for the moment between the dump and the new worker's start.
+ * How a data directory travels to a clone. Uncompressed is the faster: cloning a 101 MB database
+ * (a 155 MB tarball) took 2.4–3.5 s uncompressed and 4.4–4.5 s with gzip, whose compression costs
+ * more than the copying it saves; the tarball lives only between the dump and the new worker's start.
  */
 const CLONE_COMPRESSION = 'none';
 
 interface ScratchEntry {
   db: ScratchDatabase;
   instance: PgliteInstance;
+  /** PGlite's single backend keeps one pid for its whole life. */
+  backendPid: number;
   session: PgliteSession | undefined;
 }
 
@@ -51,9 +54,11 @@ export class PgliteEngine implements Engine {
   }
 
   async #open(): Promise<EngineInfo & { removedLeftovers: string[] }> {
+    const cached = await readCachedEmptyDataDir();
     let probe: PgliteInstance;
     try {
-      probe = await PgliteInstance.start('the initial PGlite instance');
+      // The probe's copy of the cached directory is transferred to its worker: keep the original.
+      probe = await PgliteInstance.start('the initial PGlite instance', cached?.slice(0));
     } catch (error) {
       throw new EnvironmentError('ENGINE_FAILED', `cannot start PGlite: ${(error as Error).message}`, { cause: error });
     }
@@ -63,7 +68,12 @@ export class PgliteEngine implements Engine {
         params: undefined,
       });
       const row = rows[0] as { version: string; num: string };
-      this.#emptyDataDir = await probe.call('dumpDataDir', { compression: 'gzip' });
+      if (cached) {
+        this.#emptyDataDir = cached;
+      } else {
+        this.#emptyDataDir = await probe.call('dumpDataDir', { compression: 'gzip' });
+        await writeCachedEmptyDataDir(this.#emptyDataDir);
+      }
       return {
         // "PostgreSQL 18.6 (PGlite 0.5.16) on wasm32-unknown-emscripten, …" → "PostgreSQL 18.6 (PGlite 0.5.16)"
         serverVersion: /^PostgreSQL \S+(?: \(PGlite [^)]*\))?/.exec(row.version)?.[0] ?? row.version,
@@ -72,7 +82,7 @@ export class PgliteEngine implements Engine {
         removedLeftovers: [],
       };
     } finally {
-      const done = new Error('the initial PGlite instance only reads the version');
+      const done = new Error('the initial PGlite instance has done its work (version and empty data directory)');
       await probe.stop(done, done);
     }
   }
@@ -96,14 +106,17 @@ export class PgliteEngine implements Engine {
 
   async #start(purpose: string, dataDir: ArrayBuffer): Promise<ScratchDatabase> {
     const db: ScratchDatabase = { name: scratchDatabaseName(purpose), purpose };
-    let instance: PgliteInstance;
+    let instance: PgliteInstance | undefined;
     try {
       instance = await PgliteInstance.start(db.name, dataDir);
+      const { rows } = await instance.call('query', { sql: 'SELECT pg_catalog.pg_backend_pid() AS pid', params: undefined });
+      this.#scratch.set(db.name, { db, instance, backendPid: Number((rows[0] as { pid: number }).pid), session: undefined });
+      return db;
     } catch (error) {
-      throw new EnvironmentError('ENGINE_FAILED', `cannot start PGlite for ${db.name}: ${(error as Error).message}`, { cause: error });
+      const failed = new EnvironmentError('ENGINE_FAILED', `cannot start PGlite for ${db.name}: ${(error as Error).message}`, { cause: error });
+      await instance?.stop(failed, failed);
+      throw failed;
     }
-    this.#scratch.set(db.name, { db, instance, session: undefined });
-    return db;
   }
 
   async connect(db: ScratchDatabase): Promise<Session> {
@@ -115,8 +128,7 @@ export class PgliteEngine implements Engine {
           '(capability concurrentSessions is false); close the open session first',
       );
     }
-    const { rows } = await entry.instance.call('query', { sql: 'SELECT pg_catalog.pg_backend_pid() AS pid', params: undefined });
-    const session = new PgliteSession(entry.instance, Number((rows[0] as { pid: number }).pid), () => {
+    const session = new PgliteSession(entry.instance, entry.backendPid, () => {
       if (entry.session === session) entry.session = undefined;
     });
     entry.session = session;

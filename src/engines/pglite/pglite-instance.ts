@@ -2,10 +2,11 @@
 // which terminates the thread mid-statement if need be (PGlite cannot cancel a statement).
 
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { EnvironmentError } from '../../errors.ts';
 import { DatabaseError, toDatabaseError } from '../engine.ts';
+import { PGLITE_DIST } from './pglite-package.ts';
 import type { OperationName, Reply, SerializedError, StartupMessage, WorkerOperations, WorkerStart } from './worker-protocol.ts';
 
 const WORKER_URL = new URL('./pglite-worker.mjs', import.meta.url);
@@ -27,8 +28,8 @@ export class PgliteInstance {
     readonly label: string,
   ) {
     worker.on('message', (reply: Reply) => this.#settle(reply));
-    worker.on('error', (error) => this.#fail(new Error(`PGlite worker of ${label} crashed: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => this.#fail(new Error(`PGlite worker of ${label} exited (code ${code})`)));
+    worker.on('error', (error) => this.#fail(new EnvironmentError('ENGINE_FAILED', `PGlite worker of ${label} crashed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => this.#fail(new EnvironmentError('ENGINE_FAILED', `PGlite worker of ${label} exited (code ${code})`)));
     worker.unref();
   }
 
@@ -43,7 +44,7 @@ export class PgliteInstance {
       execArgv: [],
     });
     return new Promise((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`PGlite worker of ${label} exited while starting (code ${code})`));
+      const onExit = (code: number) => reject(new EnvironmentError('ENGINE_FAILED', `PGlite worker of ${label} exited while starting (code ${code})`));
       worker.once('error', reject);
       worker.once('exit', onExit);
       worker.once('message', (message: StartupMessage) => {
@@ -112,9 +113,8 @@ const { WebAssembly: wasmApi } = globalThis as unknown as { WebAssembly: { compi
 /** PGlite's WASM modules, compiled once and shared by every worker (a compiled module is cloneable). */
 function compiledWasm(): Promise<WorkerStart['wasm']> {
   compiling ??= (async () => {
-    const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
     const [pglite, initdb] = await Promise.all(
-      ['pglite.wasm', 'initdb.wasm'].map(async (file) => wasmApi.compile(await readFile(join(dist, file)))),
+      ['pglite.wasm', 'initdb.wasm'].map(async (file) => wasmApi.compile(await readFile(join(PGLITE_DIST, file)))),
     );
     return { pglite: pglite!, initdb: initdb! };
   })();

