@@ -11,7 +11,8 @@ CREATE TABLE comments (
     CONSTRAINT comments_msgid_patch_id_key UNIQUE (msgid, patch_id)
 );
 CREATE INDEX comments_patch_id_idx ON comments (patch_id);
-CREATE INDEX comments_submitter_id_idx ON comments (submitter_id);
+-- A person's replies, newest first; also the index for the submitter foreign key.
+CREATE INDEX comments_submitter_id_date_idx ON comments (submitter_id, date);
 
 CREATE TABLE checks (
     id          bigserial PRIMARY KEY,
@@ -26,4 +27,5 @@ CREATE TABLE checks (
     CONSTRAINT checks_context_format CHECK (context ~ '^[-a-zA-Z0-9_./]+$')
 );
 CREATE INDEX checks_patch_id_idx ON checks (patch_id);
-CREATE INDEX checks_user_id_idx ON checks (user_id);
+-- A CI system's results, newest first; also the index for the user foreign key.
+CREATE INDEX checks_user_id_date_idx ON checks (user_id, date);
