@@ -21,7 +21,7 @@
 // failure to run exits non-zero. Results go to bench/results/<timestamp>.json (git-ignored).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, tmpdir, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -235,6 +235,16 @@ class Server {
 
   async dropAll(): Promise<void> {
     for (const name of [...this.created]) await this.drop(name).catch(() => undefined);
+  }
+
+  /**
+   * Starts every contender from the same I/O state: the previous one (rehearse writes ~2 GB of
+   * WAL per run) otherwise leaves a checkpoint and gigabytes of dirty pages to whoever runs next.
+   */
+  async settle(): Promise<number> {
+    const t0 = performance.now();
+    await this.admin.query('CHECKPOINT');
+    return performance.now() - t0;
   }
 
   /** Client backends of other applications: people running tests on the same server add noise. */
@@ -621,6 +631,8 @@ interface Repetition {
   rep: number;
   order: Contender[];
   otherBackends: number;
+  /** Per contender: the CHECKPOINT before it (ms) and the machine's 1-minute load average then. */
+  before: Partial<Record<Contender, { checkpointMs: number; loadavg1: number }>>;
   psqlFile?: PsqlFileRun;
   psqlSession?: PsqlSessionRun;
   rehearse?: RehearseRun;
@@ -698,8 +710,9 @@ async function main(): Promise<number> {
     const reps: Repetition[] = [];
     for (let i = 0; i < opts.repeat && !interrupted; i++) {
       const order: Contender[] = i % 2 === 0 ? ['psql-file', 'psql-session', 'rehearse'] : ['rehearse', 'psql-session', 'psql-file'];
-      const rep: Repetition = { rep: i + 1, order, otherBackends: await server.otherBackends() };
+      const rep: Repetition = { rep: i + 1, order, otherBackends: await server.otherBackends(), before: {} };
       for (const who of order) {
+        rep.before[who] = { checkpointMs: round(await server.settle()), loadavg1: round(loadavg()[0] ?? NaN, 2) };
         if (who === 'psql-file') {
           rep.psqlFile = await runPsqlPerFile(server, template.name, change);
           log(`rep ${i + 1}/${opts.repeat} psql -1 -f        ${fmtMs(rep.psqlFile.totalMs)}`);
@@ -730,6 +743,9 @@ async function main(): Promise<number> {
     const ratio = round(rehearseTotals.median / psqlFileTotals.median, 3);
     const ratioSession = round(rehearseTotals.median / sessionTotals.median, 3);
     const ratioMin = round(rehearseTotals.min / psqlFileTotals.min, 3);
+    const pairedRatios = col((r) => (r.rehearse && r.psqlFile ? round(r.rehearse.changeMs / r.psqlFile.totalMs, 3) : undefined));
+    const ratioPaired = round(median(pairedRatios), 3);
+    const loads = reps.flatMap((r) => Object.values(r.before).map((b) => b.loadavg1));
     const pass = ratio <= TARGET_RATIO;
 
     const perMigration = change.map((m) => {
@@ -744,10 +760,16 @@ async function main(): Promise<number> {
       return { migration: m.id, statements, psqlFile: f, psqlSession: s, psqlSessionCommit: sc, tracking: tr, rehearseStep: st, rehearseStatements: ss, rehearseOutsideStatements: gap };
     });
 
+    const totalStatements = perMigration.reduce((a, p) => a + p.statements, 0);
+    const instrumentationEstimateMs = 'skipped' in probe ? undefined : round(totalStatements * (probe.heldLocksMs + probe.storageMs), 1);
     const summary = {
+      instrumentationEstimateMs,
       ratio,
       ratioOfMins: ratioMin,
       ratioVsOneSession: ratioSession,
+      pairedRatios,
+      ratioPairedMedian: ratioPaired,
+      loadavg1: stats(loads),
       target: TARGET_RATIO,
       result: pass ? 'PASS' : 'MISS',
       psqlFile: psqlFileTotals,
@@ -786,7 +808,7 @@ async function main(): Promise<number> {
     ]);
     rowsOut.push([
       'total (median)',
-      String(perMigration.reduce((a, p) => a + p.statements, 0)),
+      String(totalStatements),
       fmtMs(psqlFileTotals.median),
       fmtMs(sessionTotals.median),
       '',
@@ -822,7 +844,8 @@ async function main(): Promise<number> {
     else
       out.push(
         `  instrumentation queries (rehearse's observer, in a transaction holding ${probe.locks} lock(s), ${probe.relations} relations): ` +
-          `held locks ${fmtMs(probe.heldLocksMs)}, storage map ${fmtMs(probe.storageMs)} per statement`,
+          `held locks ${fmtMs(probe.heldLocksMs)}, storage map ${fmtMs(probe.storageMs)} per statement; ` +
+          `× ${totalStatements} statements ≈ ${fmtMs(instrumentationEstimateMs ?? NaN)} = ${(((instrumentationEstimateMs ?? 0) / rehearseTotals.median) * 100).toFixed(2)}% of the change`,
       );
     out.push('');
     out.push(
@@ -832,6 +855,11 @@ async function main(): Promise<number> {
     out.push('');
     out.push(`ratio  rehearse change / psql -1 -f (medians)      ${ratio.toFixed(3)}×   (of mins ${ratioMin.toFixed(3)}×)`);
     out.push(`ratio  rehearse change / psql 1 session (medians)  ${ratioSession.toFixed(3)}×`);
+    out.push(`ratio  per repetition (rehearse / psql -1 -f)      ${pairedRatios.map((x) => x.toFixed(2)).join(' ')}  (median ${ratioPaired.toFixed(3)}×)`);
+    out.push(
+      `machine load (1-min load average when each contender started, ${machine.cores} cores): median ${loads.length ? median(loads).toFixed(2) : '—'}, ` +
+        `max ${loads.length ? Math.max(...loads).toFixed(2) : '—'}${median(loads) > machine.cores * 0.5 ? ' — others were busy on this machine: expect noise' : ''}`,
+    );
     out.push(`target ≤ ${TARGET_RATIO.toFixed(2)}×: ${pass ? 'PASS' : 'MISS'}`);
 
     const resultPath = join(resultsDir, `${stamp}.json`);

@@ -5,7 +5,7 @@
 // syntax-error cursors as 0-based *character* (code point) offsets; JavaScript strings are indexed
 // in UTF-16 code units. Every offset leaving this module is a UTF-16 index into the input string.
 import { loadModule, parseSync, scanSync, hasSqlDetails } from 'libpg-query';
-import type { DefElem, Node, RangeVar } from 'libpg-query';
+import type { DefElem, Node, ObjectType, RangeVar } from 'libpg-query';
 
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 /** A parse-tree node type name, e.g. `AlterTableStmt`. */
@@ -188,4 +188,12 @@ function utf16OffsetOfCodePoint(text: string, codePoints: number): number {
   let i = 0;
   for (let n = 0; n < codePoints && i < text.length; n++) i += text.codePointAt(i)! > 0xffff ? 2 : 1;
   return i;
+}
+
+/** Objects named `table.object` in DROP/COMMENT: triggers, rules, policies. */
+export const TABLE_CHILD_TYPES = new Set<ObjectType>(['OBJECT_TRIGGER', 'OBJECT_RULE', 'OBJECT_POLICY']);
+
+/** The table part of such a name list. */
+export function tableOfChild(nameList: Node | undefined): string {
+  return dottedName(listItems(nameList).slice(0, -1));
 }
