@@ -12,7 +12,7 @@
 // Shape (defaults, N = patches):
 //   projects 40 (a few kernel-sized lists hold most patches, a long tail of small ones),
 //   people ~N/12 (heavily skewed: a few prolific submitters), users ~people/10 (CI bots first),
-//   states 11 (Patchwork's defaults), series ~N/6, patches N, comments 0.6 N (a few hot threads),
+//   states 11 (Patchwork's defaults), series ~N/6, patches N, comments N/2 (a few hot threads),
 //   checks 0.4 N, events N/4, bundles, tags and tag counts.
 // Realistic oddities: NULL and empty names and contents, pull requests without a diff, some
 // multi-KB diffs and replies, unicode names.
@@ -288,7 +288,7 @@ const people = Math.min(PEOPLE_COMBINATIONS, Math.max(500, Math.round(patches / 
 const users = Math.max(CI_BOTS.length + 10, Math.min(2000 + CI_BOTS.length, Math.round(people / 10)));
 // Enough series for N patches; the last one may be cut short, those after it are not created.
 const seriesCandidates = Math.ceil((patches / SERIES_MEAN) * 1.1) + 10;
-const comments = Math.round(patches * 0.6);
+const comments = Math.round(patches / 2);
 const checks = Math.round(patches * 0.4);
 const events = Math.round(patches / 4);
 const bundles = Math.max(10, Math.min(400, Math.round(users / 5)));
@@ -401,9 +401,7 @@ helper(
   'STABLE',
   `timestamptz '${START}' + (floor(${SPAN_SECONDS} * sqrt(id::float8 / ${patches})) + ${pick('id', 'patch-jitter', 600)}) * interval '1 second'`,
 );
-helper('rfc2822(t timestamptz)', 'text', 'STABLE', `to_char(t AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS "+0000"')`);
 const patchDate = (id: string) => `pg_temp.patch_date(${id})`;
-const rfc2822 = (t: string) => `pg_temp.rfc2822(${t})`;
 
 const projectIdOf = (k: string) => weighted(PROJECT_WEIGHTS, k, 'series-project');
 const subsystems = vocab('subsystems', SUBSYSTEMS);
@@ -522,7 +520,7 @@ SELECT id, msgid, project_id, submitter_id,
        state_id, series_id, number, name, date,
        'From: ' || from_header || E'\\n'
          || 'To: ' || list_email || E'\\n'
-         || 'Date: ' || ${rfc2822('date')},
+         || 'Subject: ' || name,
        CASE WHEN ${pick('id', 'patch-content', 1000)} < 8 THEN NULL
             WHEN ${pick('id', 'patch-content', 1000)} < 30 THEN ''
             WHEN ${pick('id', 'patch-content', 1000)} < 34 THEN repeat(${choose(prose, 'id', 'patch-prose-long')} || ' ', 60)
@@ -574,11 +572,10 @@ INSERT INTO comments (id, patch_id, submitter_id, msgid, date, headers, content)
 SELECT i, patch_id, submitter_id,
        '<' || to_hex(hashint8extended(i, ${salt('comment-msgid')}) & 281474976710655) || '.' || i || '@' || split_part(pe.email, '@', 2) || '>',
        date,
-       'From: ' || coalesce(pe.name || ' ', '') || '<' || pe.email || E'>\\nDate: ' || ${rfc2822('date')}
-         || E'\\nIn-Reply-To: <' || patch_id || E'@patch>\\nX-Mailing-List: patches@lists.example.org',
+       'From: ' || coalesce(pe.name || ' ', '') || '<' || pe.email || E'>\\nIn-Reply-To: <' || patch_id || '@patches>',
        CASE WHEN ${pick('i', 'comment-content', 1000)} < 5 THEN NULL
             WHEN ${pick('i', 'comment-content', 1000)} < 8 THEN repeat(E'> ' || ${choose(prose, 'i', 'comment-quote-long')} || E'\\n', 50) || ${choose(replies, 'i', 'comment-reply-long')}
-            ELSE 'On ' || ${rfc2822('date')} || ', ' || coalesce(quoted.name, quoted.email) || E' wrote:\\n> '
+            ELSE coalesce(quoted.name, quoted.email) || E' wrote:\\n> '
                  || ${choose(prose, 'i', 'comment-quote')} || E'\\n\\n' || ${choose(replies, 'i', 'comment-reply')}
                  || CASE tag WHEN 0 THEN '' ELSE E'\\n\\n' || (ARRAY['Acked-by: ','Reviewed-by: ','Tested-by: '])[tag]
                     || coalesce(pe.name || ' ', '') || '<' || pe.email || '>' END

@@ -1,5 +1,5 @@
 // Live progress while a run goes on. On a terminal: a listr2 task whose title follows the
-// current step and whose output keeps one line per finished step. Elsewhere (CI logs, pipes):
+// current step and whose bottom bar shows the latest finished steps. Elsewhere (CI logs, pipes):
 // one plain line per event, so a log shows what happened and when.
 import { Listr } from 'listr2';
 import { formatDuration } from '../checks/advice.ts';
@@ -45,19 +45,18 @@ export async function withLiveProgress<T>(events: EventStream, title: string, wo
       {
         title,
         task: async (_ctx, task) => {
-          const done: string[] = [];
           events.subscribe((event) => {
             if (event.type === 'task-started') task.title = `${title}: ${event.task}…`;
             if (event.type === 'step-started') task.title = `${title}: ${event.phase} ${event.direction} ${event.migration}…`;
-            if (event.type === 'task-finished' || event.type === 'step-finished') {
-              done.push(event.type === 'step-finished' ? stepLine(event.step) : (plainLine(event) ?? '').trim());
-              task.output = done.join('\n');
-            }
+            // Each assignment adds one line to the bottom bar, which keeps the latest ones.
+            if (event.type === 'step-finished') task.output = stepLine(event.step);
+            else if (event.type === 'task-finished') task.output = (plainLine(event) ?? '').trim();
           });
           result = await work();
           task.title = title;
         },
-        rendererOptions: { persistentOutput: true, bottomBar: Infinity },
+        // The summary printed afterwards lists every step: the live lines need not stay.
+        rendererOptions: { persistentOutput: false, bottomBar: 12 },
       },
     ],
     { concurrent: false, exitOnError: true, rendererOptions: { collapseSubtasks: false } },

@@ -1,1 +1,0 @@
-DROP INDEX patches_list_idx;

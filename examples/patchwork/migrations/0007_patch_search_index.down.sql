@@ -1,0 +1,1 @@
+DROP INDEX patches_name_search_idx;
