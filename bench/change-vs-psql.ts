@@ -517,6 +517,9 @@ interface Probe {
   heldLocksMs: number;
   storageMs: number;
   beginMs: number;
+  /** Counters + WAL position before a step, and their deltas after: outside durationMs. */
+  beginStepMs: number;
+  endStepMs: number;
   relations: number;
   locks: number;
 }
@@ -558,7 +561,19 @@ async function probeInstrumentation(server: Server, template: string): Promise<P
       const relations = (await observer.storage(session)).size;
       const locks = (await observer.heldLocks(session)).length;
       await session.query('ROLLBACK');
-      return { heldLocksMs: round(heldLocksMs, 2), storageMs: round(storageMs, 2), beginMs: round(beginMs, 2), relations, locks };
+      // Outside the step's timed window (not in durationMs): the baseline before, the deltas after.
+      const baseline = await observer.beginStep(session);
+      const beginStepMs = await times(() => observer.beginStep(session));
+      const endStepMs = await times(() => observer.endStep(session, baseline));
+      return {
+        heldLocksMs: round(heldLocksMs, 2),
+        storageMs: round(storageMs, 2),
+        beginMs: round(beginMs, 2),
+        beginStepMs: round(beginStepMs, 2),
+        endStepMs: round(endStepMs, 2),
+        relations,
+        locks,
+      };
     } finally {
       await session.close();
     }
@@ -645,7 +660,6 @@ async function main(): Promise<number> {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const resultsDir = join(BENCH_DIR, 'results');
   const reportsDir = join(resultsDir, `${stamp}-reports`);
-  mkdirSync(reportsDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'rehearse-bench-'));
 
   const { trunk, change } = readMigrations();
@@ -720,6 +734,7 @@ async function main(): Promise<number> {
           rep.psqlSession = await runPsqlSession(server, template.name, change);
           log(`rep ${i + 1}/${opts.repeat} psql, 1 session   ${fmtMs(rep.psqlSession.totalMs)}`);
         } else {
+          mkdirSync(reportsDir, { recursive: true });
           rep.rehearse = await runRehearse(server, seed, change, join(reportsDir, `rehearse-${i + 1}.json`));
           log(
             `rep ${i + 1}/${opts.repeat} rehearse change   ${fmtMs(rep.rehearse.changeMs)}  (whole run ${fmtMs(rep.rehearse.wallMs)}, verdict ${rep.rehearse.verdict})`,
@@ -846,6 +861,8 @@ async function main(): Promise<number> {
         `  instrumentation queries (rehearse's observer, in a transaction holding ${probe.locks} lock(s), ${probe.relations} relations): ` +
           `held locks ${fmtMs(probe.heldLocksMs)}, storage map ${fmtMs(probe.storageMs)} per statement; ` +
           `× ${totalStatements} statements ≈ ${fmtMs(instrumentationEstimateMs ?? NaN)} = ${(((instrumentationEstimateMs ?? 0) / rehearseTotals.median) * 100).toFixed(2)}% of the change`,
+        `  outside each step's window (not in durationMs, in the whole run): counters + WAL position before ${fmtMs(probe.beginStepMs)}, ` +
+          `deltas after ${fmtMs(probe.endStepMs)}, storage map before ${fmtMs(probe.storageMs)}, tracking dirty/clean ≈ ${fmtMs(summary.trackingPerFileMs)}`,
       );
     out.push('');
     out.push(
@@ -875,6 +892,7 @@ async function main(): Promise<number> {
       summary,
       repetitions: reps,
     };
+    mkdirSync(resultsDir, { recursive: true });
     writeFileSync(resultPath, JSON.stringify(result, null, 2) + '\n');
     out.push(`bench wall time ${fmtMs(performance.now() - benchT0)}; results: ${resultPath}`);
     console.log(out.join('\n'));

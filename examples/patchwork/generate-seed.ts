@@ -12,8 +12,8 @@
 // Shape (defaults, N = patches):
 //   projects 40 (a few kernel-sized lists hold most patches, a long tail of small ones),
 //   people ~N/12 (heavily skewed: a few prolific submitters), users ~people/10 (CI bots first),
-//   states 11 (Patchwork's defaults), series ~N/6, patches N, comments N/2 (a few hot threads),
-//   checks 0.4 N, events N/4, bundles, tags and tag counts.
+//   states 11 (Patchwork's defaults), series ~N/6, patches N, comments N/4 (a few hot threads),
+//   checks N/5, events N/10, bundles, tags and tag counts.
 // Realistic oddities: NULL and empty names and contents, pull requests without a diff, some
 // multi-KB diffs and replies, unicode names.
 import { writeFileSync } from 'node:fs';
@@ -24,7 +24,9 @@ import { parseArgs } from 'node:util';
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-const DEFAULT_PATCHES = 120_000;
+// Above 100,000 so that backfilling every patch crosses rehearse's default write-volume limit,
+// and small enough that the README's first command (PGlite, in-process) stays well under 30 s.
+const DEFAULT_PATCHES = 105_000;
 const DEFAULT_OUT = fileURLToPath(new URL('./seed.sql', import.meta.url));
 
 const { values: args } = parseArgs({
@@ -288,9 +290,9 @@ const people = Math.min(PEOPLE_COMBINATIONS, Math.max(500, Math.round(patches / 
 const users = Math.max(CI_BOTS.length + 10, Math.min(2000 + CI_BOTS.length, Math.round(people / 10)));
 // Enough series for N patches; the last one may be cut short, those after it are not created.
 const seriesCandidates = Math.ceil((patches / SERIES_MEAN) * 1.1) + 10;
-const comments = Math.round(patches / 2);
-const checks = Math.round(patches * 0.4);
-const events = Math.round(patches / 4);
+const comments = Math.round(patches / 4);
+const checks = Math.round(patches / 5);
+const events = Math.round(patches / 10);
 const bundles = Math.max(10, Math.min(400, Math.round(users / 5)));
 const START = '2008-01-01 00:00:00+00';
 const SPAN_SECONDS = 16 * 365 * 86400; // 2008 .. 2024
@@ -443,13 +445,14 @@ ${STATES.map(([slug, name, ar], i) => `  (${i + 1}, ${lit(slug)}, ${lit(name)}, 
 section(
   `Projects: ${projects} mailing lists, from kernel-sized to tiny.`,
   `
-INSERT INTO projects (id, linkname, name, listid, listemail, subject_match, web_url, scm_url, webscm_url, list_archive_url, send_notifications, use_tags) VALUES
-${PROJECTS.map((p, i) => {
-  const list = p.listid.replace(/^([^.]+)\./, '$1@');
-  const scm = i % 4 === 3 ? "''" : lit(`git://git.example.org/${p.linkname}.git`);
-  const archive = i % 3 === 2 ? "''" : lit(`https://lore.kernel.org/${p.linkname}/`);
-  return `  (${i + 1}, ${lit(p.linkname)}, ${lit(p.name)}, ${lit(p.listid)}, ${lit(list)}, '', ${lit(p.web)}, ${scm}, '', ${archive}, ${i % 5 === 0}, ${i % 7 !== 6})`;
-}).join(',\n')};`,
+INSERT INTO projects (id, linkname, name, listid, listemail, web_url, scm_url, list_archive_url, send_notifications, use_tags)
+SELECT id, linkname, name, listid, regexp_replace(listid, '^([^.]+)\\.', '\\1@'), web,
+       CASE WHEN id % 4 = 0 THEN '' ELSE 'git://git.example.org/' || linkname || '.git' END,
+       CASE WHEN id % 3 = 0 THEN '' ELSE 'https://lore.kernel.org/' || linkname || '/' END,
+       id % 5 = 1, id % 7 <> 0
+FROM (VALUES
+${PROJECTS.map((p, i) => `  (${i + 1}, ${lit(p.linkname)}, ${lit(p.name)}, ${lit(p.listid)}, ${lit(p.web)})`).join(',\n')}
+) AS v(id, linkname, name, listid, web);`,
 );
 
 section(
@@ -507,8 +510,8 @@ const patchSubject = `'[' || ${choose(subjectTags, 'id', 'patch-tag')} || CASE W
          || CASE WHEN total > 1 THEN ' ' || lpad(number::text, length(total::text), '0') || '/' || total ELSE '' END || '] '
          || ${choose(subsystems, 'id', 'patch-subsystem')} || ': ' || ${choose(verbs, 'id', 'patch-verb')} || ' ' || ${choose(objects, 'id', 'patch-object')}`;
 const file = choose(files, 'id', 'patch-file');
-// Hunk length in lines: mostly 1..4, 1.5% are big (40..200 lines, 1.5-7 KB).
-const hunkLines = `CASE WHEN ${pick('id', 'patch-big', 1000)} < 15 THEN 40 + ${pick('id', 'patch-big-lines', MAX_HUNK_LINES - 40)} ELSE 1 + ${pick('id', 'patch-lines', 4)} END`;
+// Hunk length in lines: mostly 1..3, 1% are big (40..200 lines, 1.5-7 KB).
+const hunkLines = `CASE WHEN ${pick('id', 'patch-big', 1000)} < 10 THEN 40 + ${pick('id', 'patch-big-lines', MAX_HUNK_LINES - 40)} ELSE 1 + ${pick('id', 'patch-lines', 3)} END`;
 
 section(
   `Patches: ${patches}. Msgids, subjects, mail headers, commit messages and diffs; 1% pull requests.`,
@@ -519,11 +522,10 @@ SELECT id, msgid, project_id, submitter_id,
        CASE WHEN ${pick('id', 'patch-delegated', 100)} < 25 THEN ${CI_BOTS.length + 1} + (project_id * 7 + ${pick('id', 'patch-delegate', 5)}) % ${Math.min(200, users - CI_BOTS.length)} END,
        state_id, series_id, number, name, date,
        'From: ' || from_header || E'\\n'
-         || 'To: ' || list_email || E'\\n'
-         || 'Subject: ' || name,
+         || 'To: ' || list_email,
        CASE WHEN ${pick('id', 'patch-content', 1000)} < 8 THEN NULL
             WHEN ${pick('id', 'patch-content', 1000)} < 30 THEN ''
-            WHEN ${pick('id', 'patch-content', 1000)} < 34 THEN repeat(${choose(prose, 'id', 'patch-prose-long')} || ' ', 60)
+            WHEN ${pick('id', 'patch-content', 1000)} < 32 THEN repeat(${choose(prose, 'id', 'patch-prose-long')} || ' ', 60)
             ELSE ${choose(prose, 'id', 'patch-prose')} || E'\\n\\nSigned-off-by: ' || from_header
        END,
        CASE WHEN is_pull THEN NULL ELSE
@@ -539,7 +541,7 @@ SELECT id, msgid, project_id, submitter_id,
 FROM (
   SELECT id, s.series_id, number, version, total, s.project_id, s.submitter_id, pe.email, pr.listemail AS list_email,
          coalesce(pe.name || ' ', '') || '<' || pe.email || '>' AS from_header,
-         '<' || to_char(${patchDate('id')} AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISS') || '.' || id || '-' || number || '-' || pe.email || '>' AS msgid,
+         '<' || to_char(${patchDate('id')} AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISS') || '.' || id || '-' || pe.email || '>' AS msgid,
          ${stateOf('id')} AS state_id,
          ${patchDate('id')} AS date,
          ${file} AS file,
@@ -681,7 +683,6 @@ FROM (VALUES ('users', (SELECT max(id) FROM users)), ('projects', (SELECT max(id
 DROP FUNCTION ${helperNames.map((n) => `pg_temp.${n}`).join(', ')};
 RESET session_replication_role;`,
 );
-
 
 const header = `-- Patchwork-shaped dataset for rehearse, at migration version 0004.
 -- Generated by examples/patchwork/generate-seed.ts --patches ${patches}; do not edit by hand.

@@ -48,7 +48,11 @@ export interface Observer {
   beginStep(session: Session): Promise<StepBaseline>;
   endStep(session: Session, baseline: StepBaseline): Promise<{ rows: TableRows[]; walBytes?: number }>;
   schema(session: Session): Promise<SchemaSnapshot>;
-  snapshot(session: Session, label: string): Promise<StateSnapshot>;
+  /**
+   * Schema, row counts and whole-row checksums of every table; with `columnChecksums`, a checksum
+   * per column too (one more hash per value: taken where a difference must be pinned to a column).
+   */
+  snapshot(session: Session, label: string, options?: { columnChecksums?: boolean }): Promise<StateSnapshot>;
   /** Rows per table (exact counts). */
   tableRows(session: Session): Promise<Record<string, number>>;
   /** Which traffic a lock mode blocks, per the engine's lock conflict table. */

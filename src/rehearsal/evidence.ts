@@ -141,7 +141,7 @@ export interface TableContent {
   rows: number;
   /** Order-independent hash of whole rows (columns in name order). Values themselves are never kept. */
   checksum: string;
-  /** Order-independent hash per column, to name what changed. */
+  /** Order-independent hash per column, to name what changed (empty where the snapshot did not need it). */
   columns: Record<string, string>;
 }
 

@@ -40,5 +40,3 @@ CREATE TABLE patches (
     CONSTRAINT patches_number_positive CHECK (number IS NULL OR number >= 1),
     CONSTRAINT patches_diff_or_pull_url CHECK (diff IS NOT NULL OR pull_url IS NOT NULL)
 );
--- A person's patches, newest first; also the index for the submitter foreign key.
-CREATE INDEX patches_submitter_id_date_idx ON patches (submitter_id, date);

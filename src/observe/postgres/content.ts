@@ -18,7 +18,7 @@ export async function tableContents(
   session: Session,
   schema: SchemaSnapshot,
   skip: (table: string) => boolean,
-  options: { countsOnly?: boolean } = {},
+  options: { countsOnly?: boolean; columnChecksums: boolean },
 ): Promise<Record<string, TableContent>> {
   const result: Record<string, TableContent> = {};
   for (const [name, table] of Object.entries(schema.tables)) {
@@ -35,14 +35,14 @@ export async function tableContents(
     const select = [
       `count(*)::int8::text AS n`,
       `${hash(rowExpr)} AS row_hash`,
-      ...columns.map((c, i) => `${hash(quoteIdent(c))} AS c${i}`),
+      ...(options.columnChecksums ? columns.map((c, i) => `${hash(quoteIdent(c))} AS c${i}`) : []),
     ];
     const { rows } = await session.query<Record<string, string>>(`SELECT ${select.join(', ')} ${from}`);
     const r = rows[0] ?? {};
     result[name] = {
       rows: Number(r.n ?? 0),
       checksum: r.row_hash ?? '',
-      columns: Object.fromEntries(columns.map((c, i) => [c, r[`c${i}`] ?? ''])),
+      columns: options.columnChecksums ? Object.fromEntries(columns.map((c, i) => [c, r[`c${i}`] ?? ''])) : {},
     };
   }
   return result;

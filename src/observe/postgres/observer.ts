@@ -110,16 +110,16 @@ export class PostgresObserver implements Observer {
     return introspectSchema(session);
   }
 
-  async snapshot(session: Session, label: string): Promise<StateSnapshot> {
+  async snapshot(session: Session, label: string, options: { columnChecksums?: boolean } = {}): Promise<StateSnapshot> {
     const schema = await introspectSchema(session);
-    const tables = await tableContents(session, schema, this.isTracking);
+    const tables = await tableContents(session, schema, this.isTracking, { columnChecksums: options.columnChecksums ?? true });
     const tracking = await this.tracking(session);
     return { label, schema, tables, tracking };
   }
 
   async tableRows(session: Session): Promise<Record<string, number>> {
     const schema = await introspectSchema(session);
-    const contents = await tableContents(session, schema, this.isTracking, { countsOnly: true });
+    const contents = await tableContents(session, schema, this.isTracking, { countsOnly: true, columnChecksums: false });
     return Object.fromEntries(Object.entries(contents).map(([t, c]) => [t, c.rows]));
   }
 
