@@ -158,7 +158,6 @@ export function target(overrides: Partial<TargetEvidence> = {}): TargetEvidence 
       kind: 'seed-script',
       version: '0001',
       buildMs: 1_000,
-      cloneMs: 100,
       tableRows: {},
     },
     steps: [],

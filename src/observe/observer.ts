@@ -13,7 +13,8 @@ export interface RelationStorage {
   table: string;
   /** Physical storage id: changes when the relation is rewritten. */
   storageId: string;
-  bytes: number;
+  /** Size in bytes, where the map was taken with sizes. */
+  bytes?: number;
 }
 
 export type StorageMap = Map<string, RelationStorage>;
@@ -42,7 +43,13 @@ export interface LockMonitor {
 export interface Observer {
   /** Session settings the observer relies on (run once per session). */
   prepareSession(session: Session): Promise<void>;
-  storage(session: Session): Promise<StorageMap>;
+  /**
+   * Every user relation's storage id; with `sizes`, its size too. Sizing costs a file lookup per
+   * relation, so the per-statement maps skip it and size only what changed (`relationSizes`).
+   */
+  storage(session: Session, options?: { sizes?: boolean }): Promise<StorageMap>;
+  /** Size in bytes of the given relations. */
+  relationSizes(session: Session, oids: string[]): Promise<Map<string, number>>;
   /** Relation locks this session holds right now (inside its transaction). */
   heldLocks(session: Session): Promise<HeldLock[]>;
   beginStep(session: Session): Promise<StepBaseline>;

@@ -160,8 +160,6 @@ export interface DatasetEvidence {
   version: string;
   /** Time to build the dataset once (migrate empty + seed, or restore). */
   buildMs: number;
-  /** Time to clone it for the rehearsal. */
-  cloneMs: number;
   /** Rows per table in the dataset. */
   tableRows: Record<string, number>;
 }

@@ -95,7 +95,9 @@ describeEachEngine((testEngine) => {
     });
 
     it('runs CONCURRENTLY statements in autocommit and still reports their locks', async () => {
-      const m = await migration('14', 'CREATE INDEX CONCURRENTLY entries_amount_idx ON entries (amount);');
+      // Slow enough (pg_sleep in the index expression's function) for the monitor to see it.
+      await session.exec(`CREATE FUNCTION slow_id(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0002); RETURN $1; END $$`);
+      const m = await migration('14', 'CREATE INDEX CONCURRENTLY entries_amount_idx ON entries (slow_id(amount));');
       const observed = engine.capabilities.concurrentSessions ? 'monitored' : 'inferred';
       const monitorSession = engine.capabilities.concurrentSessions ? await engine.connect(db) : undefined;
       const monitor = monitorSession ? ctx.observer.lockMonitor(monitorSession) : undefined;

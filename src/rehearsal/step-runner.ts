@@ -6,7 +6,7 @@ import { DatabaseError, toDatabaseError, type Engine, type ScratchDatabase, type
 import type { GolangMigrateTracking } from '../migrations/golang-migrate-tracking.ts';
 import { redactDataValues } from '../redact.ts';
 import type { Direction, PreparedMigration } from '../migrations/migration.ts';
-import type { HeldLock, LockMonitor, Observer, StorageMap } from '../observe/observer.ts';
+import type { HeldLock, LockMonitor, Observer, RelationStorage } from '../observe/observer.ts';
 import type { ParsedSqlFile, SqlStatement } from '../sql/statement.ts';
 import type { Phase, RewriteEvidence, StatementEvidence, StepError, StepEvidence, StepStatus } from './evidence.ts';
 import { LockTracker, round } from './lock-tracker.ts';
@@ -120,11 +120,15 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
       if (inTransaction) {
         locks.seenInTransaction(await observer.heldLocks(session), stmt.index, start);
       } else if (!stmt.transactionControl) {
-        const held = monitored ?? inferredLocks(stmt);
-        locks.seenInAutocommit(held, stmt.index, end - start, monitored ? 'monitored' : 'inferred');
+        // A statement shorter than the monitor's poll interval may finish unseen: then the locks
+        // its parse tree implies stand in for what the monitor missed.
+        if (monitored && monitored.length > 0) locks.seenInAutocommit(monitored, stmt.index, end - start, 'monitored');
+        else locks.seenInAutocommit(inferredLocks(stmt), stmt.index, end - start, 'inferred');
       }
-      const now = await observer.storage(session);
-      recordRewrites(storage, now, storageBefore, stmt, rewrites);
+      const now = await observer.storage(session, { sizes: false });
+      const changed = [...now.values()].filter((rel) => isRewrite(storage.get(rel.oid)?.storageId, rel, stmt) && !rewrites.has(rel.oid));
+      const sizes = await observer.relationSizes(session, changed.map((rel) => rel.oid));
+      for (const rel of changed) rewrites.set(rel.oid, rewriteEvidence(rel, storageBefore.get(rel.oid), sizes.get(rel.oid), stmt));
       storage = now;
     }
   } catch (e) {
@@ -231,29 +235,23 @@ function inferredLocks(stmt: SqlStatement): HeldLock[] {
   });
 }
 
-function recordRewrites(
-  previous: StorageMap,
-  now: StorageMap,
-  stepStart: StorageMap,
-  stmt: SqlStatement,
-  into: Map<string, RewriteEvidence>,
-): void {
-  for (const [oid, rel] of now) {
-    const prev = previous.get(oid);
-    if (!prev || prev.storageId === rel.storageId || into.has(oid)) continue;
-    // Sequences get new storage on RESTART; TRUNCATE empties a table on purpose: neither is a rewrite.
-    if (rel.kind === 'sequence' || stmt.kind === 'TruncateStmt') continue;
-    const original = stepStart.get(oid) ?? prev;
-    into.set(oid, {
-      relation: rel.name,
-      relationKind: rel.kind === 'table' || rel.kind === 'index' || rel.kind === 'materialized view' ? rel.kind : 'other',
-      table: rel.table,
-      statementIndex: stmt.index,
-      bytesBefore: original.bytes,
-      bytesAfter: rel.bytes,
-      reason: `new storage after statement ${stmt.index + 1} (${stmt.summary})`,
-    });
-  }
+/** A relation that existed before the statement and has new storage after it. */
+function isRewrite(previousStorageId: string | undefined, rel: RelationStorage, stmt: SqlStatement): boolean {
+  if (previousStorageId === undefined || previousStorageId === rel.storageId) return false;
+  // Sequences get new storage on RESTART; TRUNCATE empties a table on purpose: neither is a rewrite.
+  return rel.kind !== 'sequence' && stmt.kind !== 'TruncateStmt';
+}
+
+function rewriteEvidence(rel: RelationStorage, atStepStart: RelationStorage | undefined, bytesAfter: number | undefined, stmt: SqlStatement): RewriteEvidence {
+  return {
+    relation: rel.name,
+    relationKind: rel.kind === 'table' || rel.kind === 'index' || rel.kind === 'materialized view' ? rel.kind : 'other',
+    table: rel.table,
+    statementIndex: stmt.index,
+    bytesBefore: atStepStart?.bytes ?? 0,
+    bytesAfter: bytesAfter ?? 0,
+    reason: `new storage after statement ${stmt.index + 1} (${stmt.summary})`,
+  };
 }
 
 export function tablesNamed(plan: ParsedSqlFile): string[] {

@@ -38,7 +38,7 @@ function renderTarget(target: TargetEvidence, style: Style): string[] {
     style.bold(`${target.label} (${target.serverVersion})`),
     style.dim(
       `dataset ${d.path} at version ${d.version}: ${formatNumber(rows)} rows in ${Object.keys(d.tableRows).length} tables, ` +
-        `built in ${formatDuration(d.buildMs)}, cloned in ${formatDuration(d.cloneMs)}`,
+        `built in ${formatDuration(d.buildMs)}`,
     ),
   ];
   for (const note of target.notes) lines.push(style.dim(`note: ${note}`));

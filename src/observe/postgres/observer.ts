@@ -16,9 +16,9 @@ export interface PostgresObserverOptions {
   trackingTable: string;
 }
 
-const STORAGE_SQL = `
+const storageSql = (sizes: boolean) => `
 SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
-       c.relfilenode::int8::text AS storage, pg_relation_size(c.oid)::int8 AS bytes,
+       c.relfilenode::int8::text AS storage, ${sizes ? 'pg_relation_size(c.oid)::int8' : 'NULL'} AS bytes,
        tn.nspname AS table_schema, t.relname AS table_name
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -43,17 +43,17 @@ export class PostgresObserver implements Observer {
     await session.query(`SET stats_fetch_consistency = none`);
   }
 
-  async storage(session: Session): Promise<StorageMap> {
+  async storage(session: Session, options: { sizes?: boolean } = {}): Promise<StorageMap> {
     const { rows } = await session.query<{
       oid: string;
       schema: string;
       name: string;
       kind: string;
       storage: string;
-      bytes: string | number;
+      bytes: string | number | null;
       table_schema: string | null;
       table_name: string | null;
-    }>(STORAGE_SQL);
+    }>(storageSql(options.sizes ?? true));
     const map: StorageMap = new Map();
     for (const r of rows) {
       const name = displayName(r.schema, r.name);
@@ -63,10 +63,19 @@ export class PostgresObserver implements Observer {
         kind: (RELATION_KINDS[r.kind] ?? 'other') as never,
         table: r.table_name ? displayName(r.table_schema ?? 'public', r.table_name) : name,
         storageId: r.storage,
-        bytes: Number(r.bytes),
+        ...(r.bytes !== null ? { bytes: Number(r.bytes) } : {}),
       });
     }
     return map;
+  }
+
+  async relationSizes(session: Session, oids: string[]): Promise<Map<string, number>> {
+    if (oids.length === 0) return new Map();
+    const { rows } = await session.query<{ oid: string; bytes: string }>(
+      `SELECT o::int8::text AS oid, pg_relation_size(o)::int8::text AS bytes FROM unnest($1::oid[]) AS o`,
+      [oids],
+    );
+    return new Map(rows.map((r) => [r.oid, Number(r.bytes)]));
   }
 
   async heldLocks(session: Session): Promise<HeldLock[]> {
