@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { blockingLockCheck } from '../checks/blocking-lock.ts';
+import { createRegistry, runChecks } from '../checks/registry.ts';
+import { context, lock, step, target } from '../checks/test-fixtures.ts';
+import type { Report } from './report.ts';
+import { verdictOf } from './report.ts';
+import { renderSummary } from './console-summary.ts';
+
+function reportOf(steps: Parameters<typeof target>[0]['steps']): Report {
+  const t = target({ steps });
+  const findings = runChecks(createRegistry([blockingLockCheck]), context(t));
+  return { schemaVersion: 1, rehearseVersion: '0.0.0', verdict: verdictOf(findings), startedAt: '', durationMs: 1234, targets: [t], findings, limits: {} };
+}
+
+describe('renderSummary', () => {
+  it('shows each step with its blocking locks, then the findings with advice, then the verdict', () => {
+    const text = renderSummary(
+      reportOf([step({ migration: '0005_add_hash', durationMs: 4_800, locks: [lock({ relation: 'patches', table: 'patches', mode: 'AccessExclusiveLock', heldMs: 4_800 })] })]),
+    );
+    expect(text).toMatch(/change\s+0005_add_hash\s+up\s+success\s+4\.8 s\s+patches RW 4\.8 s/);
+    expect(text).toContain('error blocking-lock');
+    expect(text).toContain('advice:');
+    expect(text).toContain('docs: docs/hazards/blocking-lock.md');
+    expect(text.trimEnd().split('\n').at(-1)).toMatch(/^FAIL — 1 error\(s\), 0 warning\(s\)/);
+  });
+
+  it('says PASS and no findings for a clean run', () => {
+    const text = renderSummary(reportOf([step({ migration: '0006_add_column', durationMs: 12, locks: [] })]));
+    expect(text).toContain('No findings.');
+    expect(text.trimEnd().split('\n').at(-1)).toMatch(/^PASS/);
+  });
+});
