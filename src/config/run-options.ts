@@ -3,10 +3,11 @@
 // values; paths from flags are relative to the current directory, paths from the config file to
 // the config file's directory (load.ts has already made those absolute).
 import { resolve } from 'node:path';
-import { DEFAULT_LIMITS, type Limits, type SeverityOverrides } from '../checks/limits.ts';
+import { DEFAULT_LIMITS } from '../checks/limits.ts';
 import type { EngineKind } from '../engines/engine.ts';
 import { UsageError } from '../errors.ts';
 import { displayPath, findConfigFile, loadConfigFile, type LoadConfigOptions } from './load.ts';
+import type { RunRequest } from '../rehearsal/run.ts';
 import type { ResolvedConfigFile } from './types.ts';
 import { COUNT_EXPECTED, parseCount } from './units.ts';
 import { describeValue, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
@@ -26,16 +27,9 @@ export interface CliRunFlags {
   previousQueries?: string;
 }
 
-export interface RunOptions {
-  migrationsDir: string;
+/** What a run needs (`RunRequest`), plus what the command line does around it. */
+export interface RunOptions extends RunRequest {
   source: MigrationSource;
-  engine: EngineKind;
-  url?: string;
-  dataset: { path: string; version?: string };
-  limits: Limits;
-  /** Keyed by version (`0005`) or `<version>_<name>`; see `limitsResolver`. */
-  perMigrationLimits: Record<string, Partial<Limits>>;
-  severity: SeverityOverrides;
   jsonPath?: string;
   productionRows: Record<string, number>;
   /** Git revision of the trunk. */

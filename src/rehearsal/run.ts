@@ -24,6 +24,7 @@ export interface RunRequest {
   url?: string;
   dataset: { path: string; version?: string };
   limits: Limits;
+  /** Keyed by version (`0005`) or `<version>_<name>`; see `limitsResolver`. */
   perMigrationLimits: Record<string, Partial<Limits>>;
   severity: SeverityOverrides;
 }

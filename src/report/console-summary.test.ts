@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { blockingLockCheck } from '../checks/blocking-lock.ts';
 import { createRegistry, runChecks } from '../checks/registry.ts';
 import { context, lock, step, target } from '../checks/test-fixtures.ts';
+import type { StepEvidence } from '../rehearsal/evidence.ts';
 import type { Report } from './report.ts';
 import { verdictOf } from './report.ts';
 import { renderSummary } from './console-summary.ts';
 
-function reportOf(steps: Parameters<typeof target>[0]['steps']): Report {
+function reportOf(steps: StepEvidence[]): Report {
   const t = target({ steps });
   const findings = runChecks(createRegistry([blockingLockCheck]), context(t));
   return { schemaVersion: 1, rehearseVersion: '0.0.0', verdict: verdictOf(findings), startedAt: '', durationMs: 1234, targets: [t], findings, limits: {} };
