@@ -13,6 +13,7 @@ import { failsOnDataCheck } from './fails-on-data.ts';
 import { slowStepCheck } from './slow-step.ts';
 import { tableRewriteCheck } from './table-rewrite.ts';
 import { writeVolumeCheck } from './write-volume.ts';
+import { lockExhaustionCheck } from './lock-exhaustion.ts';
 
 export interface Registry {
   /** In registration order, which is also the order findings of equal rank keep. */
@@ -40,6 +41,7 @@ export const builtinChecks: readonly Check[] = [
   blockingLockCheck,
   slowStepCheck,
   writeVolumeCheck,
+  lockExhaustionCheck,
 ];
 
 export function docsPath(id: HazardId): string {

@@ -28,6 +28,13 @@ export interface HeldLock {
   mode: string;
 }
 
+/** The size of the shared lock table and the settings it derives from. */
+export interface LockCapacity {
+  locks: number;
+  /** e.g. `max_locks_per_transaction 64 × (max_connections 100 + max_prepared_transactions 0)` */
+  derivation: string;
+}
+
 /** Counters at the start of a step, to subtract at its end. */
 export interface StepBaseline {
   counters: Map<string, { table: string; read: number; inserted: number; updated: number; deleted: number }>;
@@ -52,6 +59,10 @@ export interface Observer {
   relationSizes(session: Session, oids: string[]): Promise<Map<string, number>>;
   /** Relation locks this session holds right now (inside its transaction). */
   heldLocks(session: Session): Promise<HeldLock[]>;
+  /** How many locks this session holds in the shared lock table right now (any object, fast-path locks excluded). */
+  sharedLockCount(session: Session): Promise<number>;
+  /** How many locks the engine's shared lock table can hold, or undefined where it has no such limit. */
+  lockCapacity(session: Session): Promise<LockCapacity | undefined>;
   beginStep(session: Session): Promise<StepBaseline>;
   endStep(session: Session, baseline: StepBaseline): Promise<{ rows: TableRows[]; walBytes?: number }>;
   schema(session: Session): Promise<SchemaSnapshot>;

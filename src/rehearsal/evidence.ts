@@ -103,6 +103,8 @@ export interface StepEvidence {
   rows: TableRows[];
   /** WAL bytes written during the step (whole server: other databases' activity is included). */
   walBytes?: number;
+  /** The most locks the step's transaction held at once in the shared lock table (observed after each statement). */
+  peakLocks?: number;
   /** Tables the step's SQL names; a step that changes others has side effects (cascades, triggers). */
   tablesNamed: string[];
   /** The tracking table was left dirty by this step, as production would find it. */
@@ -172,6 +174,8 @@ export interface TargetEvidence {
   dataset: DatasetEvidence;
   steps: StepEvidence[];
   snapshots: StateSnapshot[];
+  /** Capacity of the engine's shared lock table (PostgreSQL: max_locks_per_transaction × (max_connections + max_prepared_transactions)). */
+  lockCapacity?: { locks: number; derivation: string };
   /** Things the reader should know about how this target was measured. */
   notes: string[];
   durationMs: number;

@@ -74,6 +74,7 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
   if (pending.length === 0) notes.push(`no migration above the dataset's version ${datasetVersion.version}: nothing to rehearse`);
 
   const datasetSnapshot = await task('snapshot dataset', () => observer.snapshot(session, 'dataset', { columnChecksums: false }));
+  const lockCapacity = await observer.lockCapacity(session);
   const snapshots = [datasetSnapshot];
   const dataset: DatasetEvidence = {
     path: opts.dataset.path,
@@ -139,6 +140,7 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     engine: engine.kind,
     serverVersion: info.serverVersion,
     dataset,
+    ...(lockCapacity ? { lockCapacity } : {}),
     steps,
     snapshots,
     notes,

@@ -72,6 +72,7 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
   let error: StepError | undefined;
   let status: StepStatus = 'success';
   let storage = storageBefore;
+  let peakLocks = 0;
 
   // A hung statement is stopped at the step timeout: cancelled where the engine can, otherwise
   // the scratch database is destroyed and this target's rehearsal ends with what was measured.
@@ -119,6 +120,7 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
       }
       if (inTransaction) {
         locks.seenInTransaction(await observer.heldLocks(session), stmt.index, start);
+        peakLocks = Math.max(peakLocks, await observer.sharedLockCount(session));
       } else if (!stmt.transactionControl) {
         // A statement shorter than the monitor's poll interval may finish unseen: then the locks
         // its parse tree implies stand in for what the monitor missed.
@@ -173,6 +175,7 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
       rewrites: [...rewrites.values()],
       rows,
       ...(walBytes !== undefined ? { walBytes } : {}),
+      ...(peakLocks > 0 ? { peakLocks } : {}),
       tablesNamed: tablesNamed(plan),
       ...(status !== 'success' ? { leftDirty: true } : {}),
     },

@@ -1,6 +1,6 @@
 // The relation locks a backend holds, from pg_locks, limited to user relations of this database.
 import type { HeldLock } from '../observer.ts';
-import { displayName, RELATION_KINDS, USER_SCHEMA_FILTER } from './names.ts';
+import { displayName, OWNING_TABLE, RELATION_KINDS, USER_SCHEMA_FILTER } from './names.ts';
 
 export const HELD_LOCKS_SQL = `
 SELECT l.relation::int8::text AS oid, l.mode, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
@@ -9,7 +9,7 @@ FROM pg_locks l
 JOIN pg_class c ON c.oid = l.relation
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = c.oid
-LEFT JOIN pg_class t ON t.oid = i.indrelid
+LEFT JOIN pg_class t ON t.oid = ${OWNING_TABLE}
 LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
 WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

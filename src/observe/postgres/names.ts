@@ -27,3 +27,11 @@ export const RELATION_KINDS: Record<string, 'table' | 'index' | 'sequence' | 'vi
   v: 'view',
   m: 'materialized view',
 };
+
+/**
+ * The table a relation belongs to, for evidence: an index belongs to its table, and a partition
+ * (or a partition's index) to the root of its partition tree — a migration that alters a
+ * partitioned table locks every partition, and that is one table to the application.
+ * Expects `c` (the relation) and `i` (its pg_index row, if an index) in scope.
+ */
+export const OWNING_TABLE = `coalesce(pg_partition_root(coalesce(i.indrelid, c.oid)), coalesce(i.indrelid, c.oid))`;

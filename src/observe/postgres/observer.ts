@@ -3,12 +3,12 @@
 // pg_stat_user_tables for rows read and written, the WAL position for bytes written.
 import type { Session } from '../../engines/engine.ts';
 import type { StateSnapshot, TableRows } from '../../rehearsal/evidence.ts';
-import type { HeldLock, LockMonitor, Observer, StepBaseline, StorageMap } from '../observer.ts';
+import type { HeldLock, LockCapacity, LockMonitor, Observer, StepBaseline, StorageMap } from '../observer.ts';
 import { tableContents } from './content.ts';
 import { postgresBlockedBy } from './lock-modes.ts';
 import { PostgresLockMonitor } from './lock-monitor.ts';
 import { HELD_LOCKS_SQL, heldLockFromRow, type LockRow } from './locks.ts';
-import { displayName, RELATION_KINDS, USER_SCHEMA_FILTER } from './names.ts';
+import { displayName, OWNING_TABLE, RELATION_KINDS, USER_SCHEMA_FILTER } from './names.ts';
 import { introspectSchema } from './schema.ts';
 
 export interface PostgresObserverOptions {
@@ -23,15 +23,18 @@ SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relki
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = c.oid
-LEFT JOIN pg_class t ON t.oid = i.indrelid
+LEFT JOIN pg_class t ON t.oid = ${OWNING_TABLE}
 LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
 WHERE c.relkind IN ('r', 'p', 'i', 'I', 'm', 'S') AND ${USER_SCHEMA_FILTER}`;
 
+// Counters are per relation; a partition's count toward the root of its partition tree.
 const COUNTERS_SQL = `
-SELECT relid::int8::text AS oid, schemaname AS schema, relname AS name,
-       coalesce(seq_tup_read, 0)::int8 AS seq_read, coalesce(idx_tup_fetch, 0)::int8 AS idx_fetch,
-       n_tup_ins::int8 AS ins, n_tup_upd::int8 AS upd, n_tup_del::int8 AS del
-FROM pg_stat_user_tables`;
+SELECT s.relid::int8::text AS oid, rn.nspname AS schema, r.relname AS name,
+       coalesce(s.seq_tup_read, 0)::int8 AS seq_read, coalesce(s.idx_tup_fetch, 0)::int8 AS idx_fetch,
+       s.n_tup_ins::int8 AS ins, s.n_tup_upd::int8 AS upd, s.n_tup_del::int8 AS del
+FROM pg_stat_user_tables s
+JOIN pg_class r ON r.oid = coalesce(pg_partition_root(s.relid), s.relid)
+JOIN pg_namespace rn ON rn.oid = r.relnamespace`
 
 
 
@@ -83,6 +86,28 @@ export class PostgresObserver implements Observer {
     return rows.map(heldLockFromRow);
   }
 
+  async sharedLockCount(session: Session): Promise<number> {
+    const { rows } = await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE pid = $1 AND NOT fastpath`, [session.backendPid]);
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * PostgreSQL sizes its shared lock table for max_locks_per_transaction × (max_connections +
+   * max_prepared_transactions) objects; past that, any transaction asking for one more lock fails
+   * with "out of shared memory" (SQLSTATE 53200).
+   */
+  async lockCapacity(session: Session): Promise<LockCapacity> {
+    const { rows } = await session.query<{ l: string; c: string; p: string }>(
+      `SELECT current_setting('max_locks_per_transaction') AS l, current_setting('max_connections') AS c,
+              current_setting('max_prepared_transactions') AS p`,
+    );
+    const { l, c, p } = rows[0] ?? { l: '64', c: '100', p: '0' };
+    return {
+      locks: Number(l) * (Number(c) + Number(p)),
+      derivation: `max_locks_per_transaction ${l} × (max_connections ${c} + max_prepared_transactions ${p})`,
+    };
+  }
+
   async beginStep(session: Session): Promise<StepBaseline> {
     const counters = await this.counters(session);
     const walPosition = await this.walPosition(session);
@@ -99,18 +124,17 @@ export class PostgresObserver implements Observer {
       walBytes = Number(rows[0]?.bytes ?? 0);
     }
     const after = await this.counters(session);
-    const rows: TableRows[] = [];
+    const byTable = new Map<string, TableRows>();
     for (const [oid, now] of after) {
       const before = baseline.counters.get(oid);
-      const delta: TableRows = {
-        table: now.table,
-        read: now.read - (before?.read ?? 0),
-        inserted: now.inserted - (before?.inserted ?? 0),
-        updated: now.updated - (before?.updated ?? 0),
-        deleted: now.deleted - (before?.deleted ?? 0),
-      };
-      if (delta.read || delta.inserted || delta.updated || delta.deleted) rows.push(delta);
+      const sum = byTable.get(now.table) ?? { table: now.table, read: 0, inserted: 0, updated: 0, deleted: 0 };
+      sum.read += now.read - (before?.read ?? 0);
+      sum.inserted += now.inserted - (before?.inserted ?? 0);
+      sum.updated += now.updated - (before?.updated ?? 0);
+      sum.deleted += now.deleted - (before?.deleted ?? 0);
+      byTable.set(now.table, sum);
     }
+    const rows = [...byTable.values()].filter((d) => d.read || d.inserted || d.updated || d.deleted);
     rows.sort((a, b) => a.table.localeCompare(b.table));
     return { rows, walBytes };
   }
