@@ -2,7 +2,7 @@
 // and the safe alternatives several checks recommend. Keeping them in one place keeps the report
 // consistent (a duration always reads `2.3 s`, the NOT VALID recipe is always the same recipe).
 import { redactDataValues } from '../redact.ts';
-import type { StatementEvidence, StepEvidence } from '../rehearsal/evidence.ts';
+import type { StatementEvidence, StepEvidence, StepPrediction } from '../rehearsal/evidence.ts';
 import type { CheckContext } from './check.ts';
 import type { EvidenceValue } from './finding.ts';
 import type { Limits } from './limits.ts';
@@ -238,4 +238,22 @@ export function locateFailure(step: StepEvidence) {
       statementKind: failing?.kind ?? null,
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Production size
+
+/** `×17.5 at production size (patches: 1,750,000 rows vs 100,000 in the dataset; linear growth)` */
+export function productionBasis(p: StepPrediction): string {
+  const tables = Object.entries(p.tables)
+    .sort((a, b) => b[1].ratio - a[1].ratio)
+    .slice(0, 3)
+    .map(([t, x]) => `${t}: ${formatNumber(x.production)} rows vs ${formatNumber(x.dataset)} in the dataset`);
+  return `×${p.factor} at production size (${tables.join('; ')}; ${p.exponent === 1 ? 'linear growth assumed' : `growth exponent ${p.exponent}`})`;
+}
+
+/** The evidence fields every production-size finding carries. */
+export function predictionEvidence(p: StepPrediction | undefined): Record<string, EvidenceValue> {
+  if (!p) return { basis: 'dataset' };
+  return { basis: 'production size', factor: p.factor, exponent: p.exponent, productionTables: p.tables };
 }

@@ -73,4 +73,24 @@ describe('slow-step', () => {
     const s = step({ durationMs: 90_000, statements: [statement({ kind: 'VacuumStmt', summary: 'VACUUM FULL patches', durationMs: 90_000 })] });
     expect(slowStepCheck.run(context([s]))[0]?.advice).toMatch(/outside the deploy/);
   });
+
+  it('judges a step and its statements at production size when it is known', () => {
+    const stmt = statement({ index: 0, kind: 'UpdateStmt', summary: 'UPDATE patches', durationMs: 4_000, rowsProcessed: 200_000 });
+    const s = step({ durationMs: 4_100, statements: [stmt] });
+    expect(slowStepCheck.run(context([s], { idleTimeoutMs: 300_000 }))).toEqual([]);
+    s.predicted = {
+      basis: 'production-rows',
+      exponent: 1,
+      factor: 17.5,
+      tables: { patches: { dataset: 100_000, production: 1_750_000, ratio: 17.5 } },
+      durationMs: 70_100,
+      statements: [{ index: 0, durationMs: 70_000 }],
+      locks: [],
+      rowsChanged: 1_750_000,
+    };
+    const [step_, ...rest] = slowStepCheck.run(context([s], { idleTimeoutMs: 60_000 }));
+    expect(step_?.message).toMatch(/takes 4\.1 s on the dataset and about 1 min 10 s ×17\.5 at production size \(patches: 1,750,000 rows vs 100,000 in the dataset; linear growth assumed\), over the 1 min step limit/);
+    expect(step_?.evidence).toMatchObject({ durationMs: 4_100, predictedDurationMs: 70_100, basis: 'production size' });
+    expect(rest[0]?.message).toMatch(/UPDATE patches .* runs 4 s on the dataset and about 1 min 10 s .*idle for 1 min/);
+  });
 });

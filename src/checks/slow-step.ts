@@ -5,7 +5,7 @@
 import type { Phase, StatementEvidence, StepEvidence } from '../rehearsal/evidence.ts';
 import type { Limits } from './limits.ts';
 import { defineCheck, type Draft } from './check.ts';
-import { ADVICE, formatDuration, isDml, limitsOfStep, listing, statementEvidence, statementLabel } from './advice.ts';
+import { ADVICE, formatDuration, isDml, limitsOfStep, listing, predictionEvidence, productionBasis, statementEvidence, statementLabel } from './advice.ts';
 
 /**
  * Durations gate the change's own ups. A timeout is a failure, reported in every phase like
@@ -54,17 +54,34 @@ function timedOut(step: StepEvidence, limits: Limits): Draft {
   };
 }
 
+/** A step's duration as judged: at production size where known, as measured otherwise. */
+function judgedDuration(step: StepEvidence): number {
+  return step.predicted?.durationMs ?? step.durationMs;
+}
+
+/** A statement's duration as judged: at production size where known, as measured otherwise. */
+function judgedStatement(step: StepEvidence, statement: StatementEvidence): StatementEvidence {
+  const predicted = step.predicted?.statements.find((s) => s.index === statement.index)?.durationMs;
+  return predicted === undefined ? statement : { ...statement, durationMs: predicted };
+}
+
 function tooLong(step: StepEvidence, limits: Limits): Draft {
   const top = slowest(step, 1)[0];
+  const p = step.predicted;
+  const took = p
+    ? `takes ${formatDuration(step.durationMs)} on the dataset and about ${formatDuration(p.durationMs)} ${productionBasis(p)}`
+    : `takes ${formatDuration(step.durationMs)} on the dataset`;
   return {
     severity: 'error',
     migration: step.migration,
     phase: step.phase,
     message:
-      `${step.migration} takes ${formatDuration(step.durationMs)} on the dataset, over the ${formatDuration(limits.stepDurationMs)} step limit (stepDurationMs)` +
-      `${top ? `; slowest statement: ${statementLabel(top)}, ${formatDuration(top.durationMs)}` : ''}`,
+      `${step.migration} ${took}, over the ${formatDuration(limits.stepDurationMs)} step limit (stepDurationMs)` +
+      `${top ? `; slowest statement: ${statementLabel(top)}, ${formatDuration(top.durationMs)}${p ? ` (about ${formatDuration(judgedStatement(step, top).durationMs)} at production size)` : ''}` : ''}`,
     evidence: {
       durationMs: step.durationMs,
+      ...(p ? { predictedDurationMs: p.durationMs } : {}),
+      ...predictionEvidence(p),
       stepDurationMs: limits.stepDurationMs,
       slowestStatements: slowList(step),
     },
@@ -80,7 +97,8 @@ export function exceededTimeouts(statement: StatementEvidence, limits: Limits): 
   return out;
 }
 
-function cutOff(step: StepEvidence, statement: StatementEvidence, limits: Limits): Draft | undefined {
+function cutOff(step: StepEvidence, measured: StatementEvidence, limits: Limits): Draft | undefined {
+  const statement = judgedStatement(step, measured);
   const exceeded = exceededTimeouts(statement, limits);
   if (exceeded.length === 0) return undefined;
   const consequences = exceeded.map((l) =>
@@ -95,10 +113,12 @@ function cutOff(step: StepEvidence, statement: StatementEvidence, limits: Limits
     severity: 'error',
     migration: step.migration,
     phase: step.phase,
-    message: `${statementLabel(statement)} runs ${formatDuration(statement.durationMs)}: ${listing(consequences)}, failing the migration mid-way`,
+    message: `${statementLabel(statement)} runs ${step.predicted ? `${formatDuration(measured.durationMs)} on the dataset and about ${formatDuration(statement.durationMs)} ${productionBasis(step.predicted)}` : formatDuration(statement.durationMs)}: ${listing(consequences)}, failing the migration mid-way`,
     evidence: {
-      ...statementEvidence(statement),
-      durationMs: statement.durationMs,
+      ...statementEvidence(measured),
+      durationMs: measured.durationMs,
+      ...(step.predicted ? { predictedDurationMs: statement.durationMs } : {}),
+      ...predictionEvidence(step.predicted),
       exceeded,
       statementTimeoutMs: limits.statementTimeoutMs ?? null,
       idleTimeoutMs: limits.idleTimeoutMs ?? null,
@@ -118,7 +138,7 @@ export const slowStepCheck = defineCheck({
         return [timedOut(step, limits), ...statements].filter((d): d is Draft => d !== undefined);
       }
       if (!DURATION_PHASES.has(step.phase) || step.status === 'skipped') return [];
-      const drafts = [step.durationMs > limits.stepDurationMs ? tooLong(step, limits) : undefined];
+      const drafts = [judgedDuration(step) > limits.stepDurationMs ? tooLong(step, limits) : undefined];
       drafts.push(...step.statements.map((s) => cutOff(step, s, limits)));
       return drafts.filter((d): d is Draft => d !== undefined);
     }),

@@ -40,4 +40,23 @@ describe('write-volume', () => {
     expect(writeVolumeCheck.run(context([s], {}, { '0002': { rowsChanged: 5_000_000 } }))).toEqual([]);
     expect(writeVolumeCheck.run(context([{ ...s, phase: 'reapply' }]))).toEqual([]);
   });
+
+  it('judges rows and WAL at production size when it is known', () => {
+    const s = step({ rows: [rows('patches', { updated: 50_000 })], walBytes: 10_000_000 });
+    expect(writeVolumeCheck.run(context([s]))).toEqual([]);
+    s.predicted = {
+      basis: 'production-rows',
+      exponent: 1,
+      factor: 20,
+      tables: { patches: { dataset: 50_000, production: 1_000_000, ratio: 20 } },
+      durationMs: 1,
+      statements: [],
+      locks: [],
+      rowsChanged: 1_000_000,
+      walBytes: 200_000_000,
+    };
+    const [finding] = writeVolumeCheck.run(context([s]));
+    expect(finding?.message).toMatch(/changes about 1,000,000 rows \(limit 100,000\) in one step on patches, ×20 at production size/);
+    expect(finding?.evidence).toMatchObject({ rowsChanged: 50_000, predictedRowsChanged: 1_000_000, basis: 'production size' });
+  });
 });

@@ -6,7 +6,7 @@
 import type { StepEvidence } from '../rehearsal/evidence.ts';
 import type { Limits } from './limits.ts';
 import { defineCheck, type Draft } from './check.ts';
-import { ADVICE, count, formatBytes, formatNumber, isTrackingTable, limitsOfStep, listing } from './advice.ts';
+import { ADVICE, count, formatBytes, formatNumber, isTrackingTable, limitsOfStep, listing, predictionEvidence, productionBasis } from './advice.ts';
 
 /** Rows inserted + updated + deleted per table, the tracking table's own bookkeeping left out. */
 export function rowsChangedByTable(step: StepEvidence): Map<string, number> {
@@ -24,14 +24,18 @@ const ADVICE_TEXT =
 
 function draft(step: StepEvidence, limits: Limits): Draft | undefined {
   const byTable = rowsChangedByTable(step);
-  const rows = [...byTable.values()].reduce((a, b) => a + b, 0);
+  const measuredRows = [...byTable.values()].reduce((a, b) => a + b, 0);
+  // Judged at production size where it is known.
+  const p = step.predicted;
+  const rows = p ? p.rowsChanged : measuredRows;
+  const wal = p?.walBytes ?? step.walBytes;
   const overRows = rows > limits.rowsChanged;
-  const overWal = step.walBytes !== undefined && step.walBytes > limits.walBytes;
+  const overWal = wal !== undefined && wal > limits.walBytes;
   if (!overRows && !overWal) return undefined;
 
   const parts: string[] = [];
-  if (overRows) parts.push(`changes ${count(rows, 'row')} (limit ${formatNumber(limits.rowsChanged)})`);
-  if (overWal) parts.push(`writes ${formatBytes(step.walBytes ?? 0)} of WAL (limit ${formatBytes(limits.walBytes)})`);
+  if (overRows) parts.push(`changes ${p ? 'about ' : ''}${count(rows, 'row')} (limit ${formatNumber(limits.rowsChanged)})`);
+  if (overWal) parts.push(`writes ${p ? 'about ' : ''}${formatBytes(wal ?? 0)} of WAL (limit ${formatBytes(limits.walBytes)})`);
   const tables = [...byTable.entries()].sort((a, b) => b[1] - a[1]);
   const only = tables.length === 1 ? tables[0]?.[0] : undefined;
   return {
@@ -39,9 +43,11 @@ function draft(step: StepEvidence, limits: Limits): Draft | undefined {
     migration: step.migration,
     phase: step.phase,
     ...(only ? { table: only } : {}),
-    message: `${step.migration} ${listing(parts)} in one step${only ? ` on ${only}` : ''}: every replica must replay it, lagging behind until it has`,
+    message: `${step.migration} ${listing(parts)} in one step${only ? ` on ${only}` : ''}${p ? `, ${productionBasis(p)}` : ''}: every replica must replay it, lagging behind until it has`,
     evidence: {
-      rowsChanged: rows,
+      rowsChanged: measuredRows,
+      ...(p ? { predictedRowsChanged: p.rowsChanged, predictedWalBytes: p.walBytes ?? null } : {}),
+      ...predictionEvidence(p),
       rowsChangedLimit: limits.rowsChanged,
       rowsByTable: Object.fromEntries(tables),
       // Whole-server WAL: other databases' activity during the step is included.

@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--dataset-version <version>', 'the migration version a seed script applies at')
     .option('--base <rev>', 'git revision of the trunk (trunk/change split: not applied yet, see the note in the report)')
     .option('--previous-queries <file>', "queries of the previous app version (compatibility replay: not applied yet)")
-    .option('--production-rows <list>', 'production row counts, table=N,… (recorded in the report)')
+    .option('--production-rows <list>', 'production row counts, table=N,… (e.g. patches=1.75M): durations, rows, WAL and lock holds are also predicted at that size, and checks gate on the prediction')
     .option('--json <file>', 'write the JSON report (schemaVersion 1) to this file')
     .option('--no-progress', 'no live progress display')
     .addHelpText('after', `\nExamples:\n${RUN_EXAMPLES}\nExit status: 0 pass, 1 fail (an error finding), 2 usage or configuration error, 3 rehearse could not run.`)

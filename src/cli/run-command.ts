@@ -62,11 +62,6 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     const work = () => runRehearsal(options, events, controller.signal);
     report = interactive ? await withLiveProgress(events, 'rehearse', work) : await work();
     for (const target of report.targets) target.notes.push(...notes);
-    if (Object.keys(options.productionRows).length > 0) {
-      for (const target of report.targets) {
-        target.notes.push(`production row counts recorded (${Object.entries(options.productionRows).map(([t, n]) => `${t}=${n}`).join(', ')}); scaling to production size is not implemented yet`);
-      }
-    }
     exitCode = report.verdict === 'pass' ? 0 : 1;
   } catch (error) {
     // The JSON report is written even when rehearse could not run (verdict `error`), so a CI

@@ -31,7 +31,6 @@ export interface CliRunFlags {
 export interface RunOptions extends RunRequest {
   source: MigrationSource;
   jsonPath?: string;
-  productionRows: Record<string, number>;
   /** Git revision of the trunk. */
   base?: string;
   previousQueriesPath?: string;

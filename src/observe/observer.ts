@@ -59,6 +59,12 @@ export interface Observer {
   relationSizes(session: Session, oids: string[]): Promise<Map<string, number>>;
   /** Relation locks this session holds right now (inside its transaction). */
   heldLocks(session: Session): Promise<HeldLock[]>;
+  /**
+   * Rows this session's open transaction has read and written so far, all tables together
+   * (PostgreSQL: its pending pg_stat_xact_user_tables counts). Differences between statements say
+   * how much data each statement processed, which is what its cost grows with.
+   */
+  rowsProcessedInTransaction(session: Session): Promise<number>;
   /** How many locks this session holds in the shared lock table right now (any object, fast-path locks excluded). */
   sharedLockCount(session: Session): Promise<number>;
   /** How many locks the engine's shared lock table can hold, or undefined where it has no such limit. */

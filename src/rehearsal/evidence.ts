@@ -18,6 +18,12 @@ export interface StatementEvidence {
   durationMs: number;
   /** Rows the statement reported as affected or returned. */
   rowCount?: number;
+  /**
+   * Rows the statement read and wrote in all tables (table scans included: an index build or a
+   * validation reads the whole table). Measured inside a transaction; 0 means catalog-only work,
+   * whose cost does not grow with the data.
+   */
+  rowsProcessed?: number;
 }
 
 export interface StepError {
@@ -109,8 +115,26 @@ export interface StepEvidence {
   tablesNamed: string[];
   /** The tracking table was left dirty by this step, as production would find it. */
   leftDirty?: boolean;
+  /** The step's figures at production size, where production row counts are known. */
+  predicted?: StepPrediction;
   /** For a failed up step: whether the same migration succeeds on an empty database at the same version. */
   passesOnEmptyDatabase?: boolean;
+}
+
+export interface StepPrediction {
+  /** Where the production sizes came from. */
+  basis: 'production-rows';
+  /** Growth exponent: cost ∝ rows^exponent; 1 (linear) until scale runs measure it. */
+  exponent: number;
+  /** The step's production/dataset ratio: its tables' ratios weighted by the rows it processed in each. */
+  factor: number;
+  /** The tables of known production size the step works on. */
+  tables: Record<string, { dataset: number; production: number; ratio: number }>;
+  durationMs: number;
+  statements: { index: number; durationMs: number }[];
+  locks: { relation: string; table: string; mode: string; heldMs: number }[];
+  rowsChanged: number;
+  walBytes?: number;
 }
 
 export interface ColumnSchema {
@@ -174,6 +198,8 @@ export interface TargetEvidence {
   dataset: DatasetEvidence;
   steps: StepEvidence[];
   snapshots: StateSnapshot[];
+  /** Production row counts the predictions used, by table. */
+  productionRows?: Record<string, number>;
   /** Capacity of the engine's shared lock table (PostgreSQL: max_locks_per_transaction × (max_connections + max_prepared_transactions)). */
   lockCapacity?: { locks: number; derivation: string };
   /** Things the reader should know about how this target was measured. */

@@ -16,6 +16,7 @@ import { verdictOf, type Report } from '../report/report.ts';
 import { REHEARSE_VERSION } from '../version.ts';
 import type { TargetEvidence } from './evidence.ts';
 import type { EventStream } from './events.ts';
+import { predictTarget } from './predict.ts';
 import { rehearseTarget } from './run-target.ts';
 
 export interface RunRequest {
@@ -27,6 +28,8 @@ export interface RunRequest {
   /** Keyed by version (`0005`) or `<version>_<name>`; see `limitsResolver`. */
   perMigrationLimits: Record<string, Partial<Limits>>;
   severity: SeverityOverrides;
+  /** Production row counts by table: measured figures are also predicted at that size. */
+  productionRows: Record<string, number>;
 }
 
 export async function runRehearsal(req: RunRequest, events: EventStream, signal?: AbortSignal): Promise<Report> {
@@ -62,6 +65,7 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
     signal?.removeEventListener('abort', onAbort);
     await closeQuietly(engine);
   }
+  predictTarget(target, req.productionRows);
   events.emit({ type: 'target-finished', target: label, evidence: target });
 
   const findings: Finding[] = runChecks(createRegistry(builtinChecks), { target, limitsFor }, req.severity);

@@ -73,6 +73,7 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
   let status: StepStatus = 'success';
   let storage = storageBefore;
   let peakLocks = 0;
+  let processedSoFar = 0;
 
   // A hung statement is stopped at the step timeout: cancelled where the engine can, otherwise
   // the scratch database is destroyed and this target's rehearsal ends with what was measured.
@@ -112,7 +113,10 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
 
       if (plan.transactionMode === 'file-managed') {
         const control = transactionControl(stmt);
-        if (control === 'open') inTransaction = true;
+        if (control === 'open') {
+          inTransaction = true;
+          processedSoFar = await observer.rowsProcessedInTransaction(session);
+        }
         if (control === 'close') {
           locks.releaseAll(end);
           inTransaction = false;
@@ -121,6 +125,9 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
       if (inTransaction) {
         locks.seenInTransaction(await observer.heldLocks(session), stmt.index, start);
         peakLocks = Math.max(peakLocks, await observer.sharedLockCount(session));
+        const processed = await observer.rowsProcessedInTransaction(session);
+        statements.at(-1)!.rowsProcessed = processed - processedSoFar;
+        processedSoFar = processed;
       } else if (!stmt.transactionControl) {
         // A statement shorter than the monitor's poll interval may finish unseen: then the locks
         // its parse tree implies stand in for what the monitor missed.

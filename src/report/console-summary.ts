@@ -42,6 +42,8 @@ function renderTarget(target: TargetEvidence, style: Style): string[] {
     ),
   ];
   for (const note of target.notes) lines.push(style.dim(`note: ${note}`));
+  const predicted = target.steps.some((s) => s.predicted);
+  if (predicted) lines.push(style.dim('a → b: measured on the dataset → predicted at production size'));
   const header = ['phase', 'migration', 'dir', 'status', 'time', 'blocking locks', 'rewrites', 'rows changed', 'WAL'];
   const table = target.steps.map((s) => stepRow(s));
   lines.push('', ...alignColumns([header, ...table]).map((l, i) => (i === 0 ? style.bold(l) : colourStatus(l, target.steps[i - 1], style))));
@@ -55,10 +57,10 @@ function stepRow(s: StepEvidence): string[] {
     s.migration,
     s.direction,
     s.status,
-    s.status === 'skipped' ? '' : formatDuration(s.durationMs),
+    s.status === 'skipped' ? '' : `${formatDuration(s.durationMs)}${s.predicted ? ` → ${formatDuration(s.predicted.durationMs)}` : ''}`,
     blockingSummary(s),
     s.rewrites.length ? s.rewrites.map((r) => r.relation).join(', ') : '',
-    s.status === 'skipped' ? '' : formatNumber(changed),
+    s.status === 'skipped' ? '' : `${formatNumber(changed)}${s.predicted ? ` → ${formatNumber(s.predicted.rowsChanged)}` : ''}`,
     s.walBytes !== undefined ? formatBytes(s.walBytes) : '',
   ];
 }

@@ -164,6 +164,24 @@ SELECT pg_sleep(0.4);`,
       expect(errors(r.report, 'write-volume')[0]?.evidence).toMatchObject({ rowsChanged: 2000 });
     });
 
+    it('predicts figures at production size from --production-rows and gates on them', async () => {
+      const files = change({
+        'migrations/0003_backfill_notes.up.sql': "UPDATE orders SET note = coalesce(note, '');",
+        'migrations/0003_backfill_notes.down.sql': 'SELECT 1;',
+      });
+      const measured = await run(files);
+      expect(measured.code).toBe(0);
+      await project?.dispose();
+      const r = await run(files, ['--production-rows', 'orders=600000,customers=200000']);
+      expect(r.code).toBe(1);
+      const step = r.report?.targets[0]?.steps[0];
+      expect(step?.predicted).toMatchObject({ factor: 100, exponent: 1, rowsChanged: 600_000 });
+      expect(step?.predicted?.durationMs).toBeGreaterThan(step?.durationMs ?? Infinity);
+      expect(r.report?.targets[0]?.productionRows).toEqual({ orders: 600_000, customers: 200_000 });
+      const [f] = errors(r.report, 'write-volume');
+      expect(f?.evidence).toMatchObject({ rowsChanged: 6000, predictedRowsChanged: 600_000, basis: 'production size' });
+    });
+
     it('runs CONCURRENTLY migrations outside a transaction and does not flag them', async () => {
       const r = await run(
         change(

@@ -86,6 +86,16 @@ export class PostgresObserver implements Observer {
     return rows.map(heldLockFromRow);
   }
 
+  async rowsProcessedInTransaction(session: Session): Promise<number> {
+    // Pending counts since the last flush; the step's baseline flushed them, and nothing is
+    // flushed while a transaction is open.
+    const { rows } = await session.query<{ n: string | null }>(
+      `SELECT sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) + n_tup_ins + n_tup_upd + n_tup_del)::int8::text AS n
+       FROM pg_stat_xact_user_tables`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async sharedLockCount(session: Session): Promise<number> {
     const { rows } = await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE pid = $1 AND NOT fastpath`, [session.backendPid]);
     return rows[0]?.n ?? 0;
