@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseScratchName } from '../../src/engines/postgres/scratch-name.ts';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { engineArgs, makeProject, REPO, type Project } from './cli.ts';
 
@@ -38,15 +39,16 @@ describeEachEngine(({ kind, url }) => {
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
       await started;
       await new Promise((r) => setTimeout(r, 500));
-      const scratch = url ? await scratchDatabases(url) : [];
+      // Scratch names carry the creating process's pid: other suites running meanwhile have their own.
+      const mine = (names: string[]) => names.filter((name) => parseScratchName(name)?.pid === child.pid);
+      const scratch = url ? mine(await scratchDatabases(url)) : [];
       child.kill('SIGINT');
       const code = await exited;
       expect(code).toBe(130);
       expect(stderr).toMatch(/SIGINT: dropping scratch databases/);
       if (url) {
         expect(scratch.length).toBeGreaterThan(0);
-        const left = await scratchDatabases(url);
-        expect(left.filter((name) => scratch.includes(name))).toEqual([]);
+        expect(mine(await scratchDatabases(url))).toEqual([]);
       }
     });
   });
