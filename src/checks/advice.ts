@@ -249,11 +249,11 @@ export function productionBasis(p: StepPrediction): string {
     .sort((a, b) => b[1].ratio - a[1].ratio)
     .slice(0, 3)
     .map(([t, x]) => `${t}: ${formatNumber(x.production)} rows vs ${formatNumber(x.dataset)} in the dataset`);
-  return `×${p.factor} at production size (${tables.join('; ')}; ${p.exponent === 1 ? 'linear growth assumed' : `growth exponent ${p.exponent}`})`;
+  return `×${p.factor} at production size (${tables.join('; ')}; ${p.exponent === 1 ? 'linear growth assumed' : `growth exponent ${p.exponent} measured by scale runs`})`;
 }
 
 /** The evidence fields every production-size finding carries. */
 export function predictionEvidence(p: StepPrediction | undefined): Record<string, EvidenceValue> {
   if (!p) return { basis: 'dataset' };
-  return { basis: 'production size', factor: p.factor, exponent: p.exponent, productionTables: p.tables };
+  return { basis: 'production size', factor: p.factor, exponent: p.exponent, exponentSource: p.exponentSource ?? 'assumed', productionTables: p.tables };
 }

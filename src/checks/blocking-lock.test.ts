@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockingLockCheck } from './blocking-lock.ts';
-import { context, lock, statement, step } from './test-fixtures.ts';
+import { blocked, context, lock, statement, step } from './test-fixtures.ts';
 
 const addPk = statement({ index: 0, line: 2, kind: 'AlterTableStmt', summary: 'ALTER TABLE links ADD PRIMARY KEY', durationMs: 4_200 });
 
@@ -17,6 +17,7 @@ describe('blocking-lock', () => {
       "Reads and writes of public.links would wait 4.2 s (limit 1 s): ALTER TABLE links ADD PRIMARY KEY (line 2) takes ACCESS EXCLUSIVE and holds it 4.2 s — inferred from lock mode × hold time on the dataset (observed: lock seen in pg_locks inside the migration's transaction)",
     );
     expect(finding?.evidence).toMatchObject({
+      basis: 'inferred',
       mode: 'AccessExclusiveLock',
       heldMs: 4_200,
       limitMs: 1_000,
@@ -130,5 +131,71 @@ describe('blocking-lock', () => {
   it('only gates the change phase', () => {
     const s = step({ phase: 'reapply', statements: [addPk], locks: [links()] });
     expect(blockingLockCheck.run(context([s]))).toEqual([]);
+  });
+
+  describe('with traffic probes', () => {
+    const createIndex = statement({ index: 0, line: 1, kind: 'IndexStmt', summary: 'CREATE INDEX patches_hash_idx ON patches', durationMs: 2_300 });
+    const shareLock = lock({ mode: 'ShareLock', blocks: { reads: false, writes: true }, heldMs: 2_300 });
+    const probes = (writesMs: number, readsMs = 3) => [
+      blocked({ operation: 'read', maxBlockedMs: readsMs }),
+      blocked({ operation: 'insert', maxBlockedMs: writesMs, errors: writesMs > 500 ? { '55P03': 4 } : {}, blockedBy: writesMs > 50 ? ['migration'] : [] }),
+      blocked({ operation: 'update', maxBlockedMs: writesMs - 10, blockedBy: writesMs > 50 ? ['migration'] : [] }),
+    ];
+
+    it('reports the measured figure, and the lock trace for what caused it', () => {
+      const s = step({ statements: [createIndex], locks: [shareLock], blocked: probes(2_310) });
+      const [finding, ...rest] = blockingLockCheck.run(context([s]));
+      expect(rest).toEqual([]);
+      expect(finding?.message).toBe(
+        'Writes of patches were blocked 2.3 s (limit 1 s), measured by probes (read 3 ms, insert 2.3 s, update 2.3 s): ' +
+          'CREATE INDEX patches_hash_idx ON patches (line 1) takes SHARE and holds it 2.3 s',
+      );
+      expect(finding?.evidence).toMatchObject({
+        basis: 'measured',
+        readsBlockedMs: 3,
+        writesBlockedMs: 2_310,
+        blockedBy: ['migration'],
+        mode: 'ShareLock',
+        statementIndex: 0,
+      });
+      expect(finding?.evidence.probes).toContainEqual({ operation: 'insert', attempts: 40, maxBlockedMs: 2_310, p99Ms: 1.5, errors: { '55P03': 4 } });
+      expect(finding?.advice).toMatch(/CREATE INDEX CONCURRENTLY/);
+    });
+
+    it('does not infer an error for a table whose probes measured no blocking above the limit', () => {
+      // The trace says SHARE for 2.3 s, but the probes got through: the lock was not in their way that long.
+      const s = step({ statements: [createIndex], locks: [shareLock], blocked: probes(400) });
+      expect(blockingLockCheck.run(context([s]))).toEqual([]);
+    });
+
+    it('infers only the traffic no probe exercised on the table', () => {
+      const readsOnly = [blocked({ operation: 'read', maxBlockedMs: 4 })];
+      const exclusive = lock({ heldMs: 3_000 });
+      const [finding, ...rest] = blockingLockCheck.run(context([step({ statements: [addPk], locks: [exclusive], blocked: readsOnly })]));
+      expect(rest).toEqual([]);
+      expect(finding?.message).toMatch(/^Writes of public.patches would wait 3 s .* inferred from lock mode × hold time/);
+      expect(finding?.evidence).toMatchObject({ basis: 'inferred', blocksReads: false, blocksWrites: true });
+      // Locks on tables without probes are still inferred.
+      const other = lock({ relation: 'projects', table: 'projects', heldMs: 3_000 });
+      expect(blockingLockCheck.run(context([step({ statements: [addPk], locks: [other], blocked: probes(3) })]))[0]?.evidence.basis).toBe('inferred');
+    });
+
+    it('counts FK-check reads as reads, and row locks of the step\'s own writes without a table lock', () => {
+      const backfill = statement({ index: 0, kind: 'UpdateStmt', summary: 'UPDATE patches', durationMs: 4_000 });
+      const s = step({
+        statements: [backfill],
+        locks: [lock({ mode: 'RowExclusiveLock', blocks: { reads: false, writes: false }, heldMs: 4_000 })],
+        blocked: [blocked({ operation: 'update', maxBlockedMs: 4_000, blockedBy: ['migration'] }), blocked({ operation: 'fk-share', maxBlockedMs: 1_500, blockedBy: ['migration', 4242] })],
+      });
+      const [finding] = blockingLockCheck.run(context([s]));
+      expect(finding?.message).toBe('Reads and writes of patches were blocked 4 s (limit 1 s), measured by probes (update 4 s, FK check 1.5 s), behind the migration');
+      expect(finding?.evidence.blockedBy).toEqual(['migration', 4242]);
+      expect(finding?.advice).toMatch(/stay locked until it commits.*batches/);
+    });
+
+    it('uses the limit in force for the migration', () => {
+      const s = step({ statements: [createIndex], locks: [shareLock], blocked: probes(2_310) });
+      expect(blockingLockCheck.run(context([s], {}, { '0002': { blockingLockMs: 3_000 } }))).toEqual([]);
+    });
   });
 });

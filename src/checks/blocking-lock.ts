@@ -1,16 +1,21 @@
 // blocking-lock: while a step holds a lock that conflicts with plain reads (AccessShareLock) or
 // writes (RowExclusiveLock) on an existing table, the application's queries on that table queue
-// behind it. How long they would wait is inferred from the lock mode (PostgreSQL's conflict
+// behind it. Where traffic probes ran (engines with concurrent sessions), how long they could not
+// get through is measured (`steps[].blocked`), and that figure decides. Elsewhere — and for
+// traffic no probe exercised — the wait is inferred from the lock mode (PostgreSQL's conflict
 // table, `blocks`) times how long the step held it on the dataset: a lock is held until commit,
 // so a fast ALTER followed by a slow UPDATE in the same transaction blocks for the UPDATE too.
-import type { LockEvidence, StatementEvidence, StepEvidence } from '../rehearsal/evidence.ts';
+import type { BlockedTraffic, LockEvidence, StatementEvidence, StepEvidence } from '../rehearsal/evidence.ts';
 import { defineCheck, type Draft } from './check.ts';
+import type { EvidenceValue } from './finding.ts';
+import { measuredPerTable, OPERATION_LABEL, unmeasuredPart, type MeasuredTraffic } from './measured-blocking.ts';
 import {
   ADVICE,
   formatDuration,
   isDml,
   limitsOfStep,
   lockModeName,
+  normalizeTable,
   statementAt,
   statementEvidence,
   statementLabel,
@@ -54,9 +59,9 @@ const SOURCE: Record<LockEvidence['source'], string> = {
   inferred: 'lock mode read off the statement, as the engine could not show its locks',
 };
 
-function whoWaits(lock: LockEvidence): string {
-  if (lock.blocks.reads && lock.blocks.writes) return 'Reads and writes';
-  return lock.blocks.reads ? 'Reads' : 'Writes';
+function whoWaits(blocks: BlockedTraffic): string {
+  if (blocks.reads && blocks.writes) return 'Reads and writes';
+  return blocks.reads ? 'Reads' : 'Writes';
 }
 
 /** The safe alternative for the statement that takes the lock. */
@@ -101,42 +106,91 @@ export function adviceFor(step: StepEvidence, lock: LockEvidence, limitMs: numbe
   return [...new Set(parts)].join(' ');
 }
 
-function draft(step: StepEvidence, lock: LockEvidence, limitMs: number): Draft {
+/** How a lock was held: the statement that took it, and the later one that kept it until commit, if any. */
+function lockStory(step: StepEvidence, lock: LockEvidence) {
   const taker = statementAt(step, lock.statementIndex);
   const later = statementsUnderLock(step, lock);
   // The statement that kept the lock longest after it was taken, when it is not the taker itself.
   const longestLater = [...later].sort((a, b) => b.durationMs - a.durationMs)[0];
   const heldOpenBy = longestLater && (!taker || longestLater.durationMs > taker.durationMs) ? longestLater : undefined;
-  const holding = heldOpenBy
-    ? `holds it until commit, through ${statementLabel(heldOpenBy)}`
-    : `holds it ${formatDuration(lock.heldMs)}`;
+  const holding = heldOpenBy ? `holds it until commit, through ${statementLabel(heldOpenBy)}` : `holds it ${formatDuration(lock.heldMs)}`;
+  return {
+    text: `${statementLabel(taker, lock.statementIndex)} takes ${lockModeName(lock.mode)}${lock.relation === lock.table ? '' : ` on ${lock.relation}`} and ${holding}`,
+    evidence: {
+      relation: lock.relation,
+      relationKind: lock.relationKind,
+      mode: lock.mode,
+      heldMs: lock.heldMs,
+      source: lock.source,
+      ...statementEvidence(taker, lock.statementIndex),
+      heldOpenBy: heldOpenBy
+        ? { statementIndex: heldOpenBy.index, line: heldOpenBy.line, statement: heldOpenBy.summary, durationMs: heldOpenBy.durationMs }
+        : null,
+    } satisfies Record<string, EvidenceValue>,
+  };
+}
+
+/** Inferred: no probe timed this traffic on this table, so the wait is the hold time of a conflicting lock. */
+function inferredDraft(step: StepEvidence, lock: LockEvidence, limitMs: number): Draft {
+  const story = lockStory(step, lock);
   return {
     severity: 'error',
     migration: step.migration,
     phase: step.phase,
     table: lock.table,
     message:
-      `${whoWaits(lock)} of ${lock.table} would wait ${formatDuration(lock.heldMs)} (limit ${formatDuration(limitMs)}): ` +
-      `${statementLabel(taker, lock.statementIndex)} takes ${lockModeName(lock.mode)}${lock.relation === lock.table ? '' : ` on ${lock.relation}`} and ${holding}` +
+      `${whoWaits(lock.blocks)} of ${lock.table} would wait ${formatDuration(lock.heldMs)} (limit ${formatDuration(limitMs)}): ${story.text}` +
       ` — inferred from lock mode × hold time on the dataset (${lock.source}: ${SOURCE[lock.source]})`,
     evidence: {
-      relation: lock.relation,
-      relationKind: lock.relationKind,
-      mode: lock.mode,
-      heldMs: lock.heldMs,
+      basis: 'inferred',
       limitMs,
       blocksReads: lock.blocks.reads,
       blocksWrites: lock.blocks.writes,
-      source: lock.source,
-      // No probe sessions measured the wait: it is the hold time of a conflicting lock.
-      blocking: 'inferred',
-      ...statementEvidence(taker, lock.statementIndex),
+      ...story.evidence,
       transaction: step.transaction,
-      heldOpenBy: heldOpenBy
-        ? { statementIndex: heldOpenBy.index, line: heldOpenBy.line, statement: heldOpenBy.summary, durationMs: heldOpenBy.durationMs }
-        : null,
     },
     advice: adviceFor(step, lock, limitMs),
+  };
+}
+
+/**
+ * Measured: probes could not get through for longer than the limit. The lock trace names the
+ * statement and lock behind it where one explains it (the longest-held lock on the table that
+ * blocks that traffic); row locks of the step's own writes block writes without any table lock.
+ */
+function measuredDraft(step: StepEvidence, measured: MeasuredTraffic, limitMs: number): Draft {
+  const over: BlockedTraffic = { reads: (measured.readsMs ?? 0) > limitMs, writes: (measured.writesMs ?? 0) > limitMs };
+  const blockedMs = Math.max(over.reads ? measured.readsMs! : 0, over.writes ? measured.writesMs! : 0);
+  const lock = step.locks
+    .filter((l) => normalizeTable(l.table) === normalizeTable(measured.table) && !l.newRelation && ((over.reads && l.blocks.reads) || (over.writes && l.blocks.writes)))
+    .sort((a, b) => b.heldMs - a.heldMs)[0];
+  const blockedBy = [...new Set(measured.probes.flatMap((p) => p.blockedBy))];
+  const figures = measured.probes.map((p) => `${OPERATION_LABEL[p.operation]} ${formatDuration(p.maxBlockedMs)}`).join(', ');
+  const story = lock ? lockStory(step, lock) : undefined;
+  const behind = blockedBy.includes('migration') ? ', behind the migration' : blockedBy.length > 0 ? `, behind backend ${blockedBy.join(', ')}` : '';
+  return {
+    severity: 'error',
+    migration: step.migration,
+    phase: step.phase,
+    table: measured.table,
+    message:
+      `${whoWaits(over)} of ${measured.table} were blocked ${formatDuration(blockedMs)} (limit ${formatDuration(limitMs)}), measured by probes (${figures})` +
+      (story ? `: ${story.text}` : behind),
+    evidence: {
+      basis: 'measured',
+      limitMs,
+      readsBlockedMs: measured.readsMs ?? null,
+      writesBlockedMs: measured.writesMs ?? null,
+      probes: measured.probes.map((p) => ({ operation: p.operation, attempts: p.attempts, maxBlockedMs: p.maxBlockedMs, p99Ms: p.p99Ms, errors: p.errors })),
+      blockedBy,
+      ...(story?.evidence ?? {}),
+      transaction: step.transaction,
+    },
+    advice: lock
+      ? adviceFor(step, lock, limitMs)
+      : step.statements.some(isDml)
+        ? `The rows the step writes stay locked until it commits. ${ADVICE.batchedBackfill}`
+        : ADVICE.lockTimeout,
   };
 }
 
@@ -148,6 +202,12 @@ export const blockingLockCheck = defineCheck({
       .filter((s) => s.phase === 'change')
       .flatMap((step) => {
         const limitMs = limitsOfStep(ctx, step).blockingLockMs;
-        return worstPerTable(step.locks, limitMs).map((lock) => draft(step, lock, limitMs));
+        const measured = measuredPerTable(step.blocked);
+        const fromProbes = [...measured.values()]
+          .filter((m) => (m.readsMs ?? 0) > limitMs || (m.writesMs ?? 0) > limitMs)
+          .map((m) => measuredDraft(step, m, limitMs));
+        // Measured beats inferred: a lock counts only for the traffic no probe timed on its table.
+        const unmeasured = step.locks.flatMap((lock) => unmeasuredPart(lock, measured) ?? []);
+        return [...fromProbes, ...worstPerTable(unmeasured, limitMs).map((lock) => inferredDraft(step, lock, limitMs))];
       }),
 });

@@ -23,7 +23,8 @@ describe('createRegistry', () => {
   it('looks checks up by id', () => {
     const registry = createRegistry([...builtinChecks]);
     expect(registry.get('blocking-lock')?.id).toBe('blocking-lock');
-    expect(registry.get('super-linear')).toBeUndefined();
+    expect(registry.get('super-linear')?.id).toBe('super-linear');
+    expect(registry.get('schema-drift')).toBeUndefined();
   });
 });
 

@@ -14,6 +14,7 @@ import { slowStepCheck } from './slow-step.ts';
 import { tableRewriteCheck } from './table-rewrite.ts';
 import { writeVolumeCheck } from './write-volume.ts';
 import { lockExhaustionCheck } from './lock-exhaustion.ts';
+import { superLinearCheck } from './super-linear.ts';
 
 export interface Registry {
   /** In registration order, which is also the order findings of equal rank keep. */
@@ -40,6 +41,7 @@ export const builtinChecks: readonly Check[] = [
   tableRewriteCheck,
   blockingLockCheck,
   slowStepCheck,
+  superLinearCheck,
   writeVolumeCheck,
   lockExhaustionCheck,
 ];

@@ -1,6 +1,7 @@
 // Builders of evidence for the checks' tests: a plausible default for every field, overridden by
 // what a test is about, so each test states only the numbers that matter to it.
 import type {
+  BlockedEvidence,
   ColumnSchema,
   LockEvidence,
   RewriteEvidence,
@@ -56,6 +57,11 @@ export function lock(overrides: Partial<LockEvidence> = {}): LockEvidence {
     source: 'observed',
     ...overrides,
   };
+}
+
+/** What one traffic probe measured: by default a read of patches that was never held up. */
+export function blocked(overrides: Partial<BlockedEvidence> = {}): BlockedEvidence {
+  return { table: 'patches', operation: 'read', attempts: 40, maxBlockedMs: 2, p99Ms: 1.5, errors: {}, blockedBy: [], ...overrides };
 }
 
 export function rewrite(overrides: Partial<RewriteEvidence> = {}): RewriteEvidence {

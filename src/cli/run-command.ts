@@ -32,6 +32,10 @@ export interface RunFlags {
   base?: string;
   previousQueries?: string;
   productionRows?: string;
+  /** `--scale` / `--no-scale`; undefined when neither was given. */
+  scale?: boolean;
+  /** `--probes` / `--no-probes`; undefined when neither was given. */
+  probes?: boolean;
   json?: string;
   progress: boolean;
 }

@@ -108,6 +108,8 @@ function resolveConfig(config: ParsedConfig, file: string): ResolvedConfigFile {
     limits: definedOnly(limits),
     perMigrationLimits: Object.fromEntries(Object.entries(perMigration).map(([key, l]) => [key, definedOnly(l)])),
     severity: definedOnly(config.hazards ?? {}),
+    ...(config.scale !== undefined ? { scale: config.scale } : {}),
+    ...(config.probes !== undefined ? { probes: config.probes } : {}),
     json: fromConfigDir(config.json),
   };
 }

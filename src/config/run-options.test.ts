@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, limitsResolver } from '../checks/limits.ts';
 import { UsageError } from '../errors.ts';
 import { loadConfigFile } from './load.ts';
-import { loadRunOptions, parseProductionRows, resolveRunOptions, type CliRunFlags } from './run-options.ts';
+import { loadRunOptions, parseProductionRows, resolveRunOptions, resolveScale, type CliRunFlags } from './run-options.ts';
 import type { ResolvedConfigFile } from './types.ts';
 
 const cwd = '/repo';
@@ -37,6 +37,8 @@ describe('resolveRunOptions', () => {
       severity: {},
       jsonPath: undefined,
       productionRows: {},
+      scale: { mode: 'auto', fractions: [0.25, 0.5] },
+      probes: true,
       base: undefined,
       previousQueriesPath: undefined,
       configFile: undefined,
@@ -100,6 +102,14 @@ describe('resolveRunOptions', () => {
       previousQueriesPath: '/repo/queries.sql',
     });
     expect(resolveRunOptions(file, flags, cwd).dataset).not.toHaveProperty('version');
+  });
+
+  it('runs traffic probes unless the config or --no-probes says not to; the flag wins', () => {
+    const seed = { dataset: 'seed.sql' };
+    expect(resolveRunOptions(config(), seed, cwd).probes).toBe(true);
+    expect(resolveRunOptions(config({ probes: false }), seed, cwd).probes).toBe(false);
+    expect(resolveRunOptions(config(), { ...seed, probes: false }, cwd).probes).toBe(false);
+    expect(resolveRunOptions(config({ probes: false }), { ...seed, probes: true }, cwd).probes).toBe(true);
   });
 
   it('combines --dataset-version with either dataset path', () => {
@@ -206,5 +216,51 @@ describe('loadRunOptions', () => {
     await expect(loadRunOptions({ config: 'ci/missing.yaml' }, dir)).rejects.toThrow(
       `config file ${join(dir, 'ci/missing.yaml')} not found`,
     );
+  });
+});
+
+describe('probes in a config file', () => {
+  it('reads probes: false and refuses anything but a boolean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rehearse-probes-'));
+    try {
+      writeFileSync(join(dir, 'a.yaml'), 'probes: false\n');
+      expect((await loadConfigFile(join(dir, 'a.yaml'))).probes).toBe(false);
+      writeFileSync(join(dir, 'b.yaml'), 'limits: {}\n');
+      expect(await loadConfigFile(join(dir, 'b.yaml'))).not.toHaveProperty('probes');
+      writeFileSync(join(dir, 'c.yaml'), 'probes: "off"\n');
+      await expect(loadConfigFile(join(dir, 'c.yaml'))).rejects.toThrow(/c\.yaml:1:\d+.*probes: expected true or false, got "off"/s);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('resolveScale', () => {
+  it('is automatic by default, on with --scale or any scale config, off with --no-scale or scale: false', () => {
+    expect(resolveScale(undefined, undefined)).toEqual({ mode: 'auto', fractions: [0.25, 0.5] });
+    expect(resolveScale(true, undefined)).toEqual({ mode: 'on', fractions: [0.25, 0.5] });
+    expect(resolveScale(undefined, true)).toEqual({ mode: 'on', fractions: [0.25, 0.5] });
+    expect(resolveScale(undefined, { fractions: [0.1, 0.3] })).toEqual({ mode: 'on', fractions: [0.1, 0.3] });
+    expect(resolveScale(undefined, false)).toMatchObject({ mode: 'off' });
+    // The flag wins over the config, and keeps the config's fractions.
+    expect(resolveScale(false, { fractions: [0.1, 0.3] })).toMatchObject({ mode: 'off' });
+    expect(resolveScale(true, false)).toEqual({ mode: 'on', fractions: [0.25, 0.5] });
+    expect(resolveScale(true, { fractions: [0.2, 0.4] })).toEqual({ mode: 'on', fractions: [0.2, 0.4] });
+  });
+
+  it('reads scale from a config file, checking the fractions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rehearse-scale-'));
+    try {
+      writeFileSync(join(dir, 'a.yaml'), 'scale:\n  fractions: [0.5, 0.2]\n');
+      expect((await loadConfigFile(join(dir, 'a.yaml'))).scale).toEqual({ fractions: [0.2, 0.5] });
+      writeFileSync(join(dir, 'b.yaml'), 'scale: false\n');
+      expect((await loadConfigFile(join(dir, 'b.yaml'))).scale).toBe(false);
+      writeFileSync(join(dir, 'c.yaml'), 'scale:\n  fractions: [0.5, 1]\n');
+      await expect(loadConfigFile(join(dir, 'c.yaml'))).rejects.toThrow(/strictly between 0 and 1 .*got 1/);
+      writeFileSync(join(dir, 'd.yaml'), 'scale: yes please\n');
+      await expect(loadConfigFile(join(dir, 'd.yaml'))).rejects.toThrow(/expected true, false or \{ fractions: \[0\.25, 0\.5\] \}/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

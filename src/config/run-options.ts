@@ -8,6 +8,7 @@ import type { EngineKind } from '../engines/engine.ts';
 import { UsageError } from '../errors.ts';
 import { displayPath, findConfigFile, loadConfigFile, type LoadConfigOptions } from './load.ts';
 import type { RunRequest } from '../rehearsal/run.ts';
+import { DEFAULT_SCALE_FRACTIONS, type ScaleOption } from '../rehearsal/scale-runs.ts';
 import type { ResolvedConfigFile } from './types.ts';
 import { COUNT_EXPECTED, parseCount } from './units.ts';
 import { describeValue, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
@@ -25,6 +26,10 @@ export interface CliRunFlags {
   productionRows?: string;
   base?: string;
   previousQueries?: string;
+  /** `--scale` (true) / `--no-scale` (false); undefined when neither was given. */
+  scale?: boolean;
+  /** `--probes` (true) / `--no-probes` (false); undefined when neither was given. */
+  probes?: boolean;
 }
 
 /** What a run needs (`RunRequest`), plus what the command line does around it. */
@@ -86,10 +91,23 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
     severity: file?.severity ?? {},
     jsonPath: fromCwd(nonEmpty('--json', flags.json, 'a file path')) ?? file?.json,
     productionRows: flags.productionRows !== undefined ? parseProductionRows(flags.productionRows) : (file?.productionRows ?? {}),
+    scale: resolveScale(flags.scale, file?.scale),
+    probes: flags.probes ?? file?.probes ?? true,
     base: nonEmpty('--base', flags.base, 'a git revision'),
     previousQueriesPath: fromCwd(nonEmpty('--previous-queries', flags.previousQueries, 'a file path')),
     configFile: file?.file,
   };
+}
+
+/**
+ * `--no-scale` and `scale: false` turn scale runs off; `--scale`, `scale: true` or fractions in the
+ * config turn them on (at the config's fractions, if any); otherwise they are automatic.
+ */
+export function resolveScale(flag: boolean | undefined, config: ResolvedConfigFile['scale']): ScaleOption {
+  const fractions = typeof config === 'object' ? config.fractions : [...DEFAULT_SCALE_FRACTIONS];
+  if (flag === false || (flag === undefined && config === false)) return { mode: 'off', fractions };
+  if (flag === true || config !== undefined) return { mode: 'on', fractions };
+  return { mode: 'auto', fractions };
 }
 
 /** `patches=1.75M, projects=1200` → `{ patches: 1750000, projects: 1200 }`. */

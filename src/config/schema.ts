@@ -82,6 +82,29 @@ const hazards = z.strictObject(
   Object.fromEntries(HAZARD_IDS.map((id) => [id, severity.optional()])) as Record<HazardId, z.ZodOptional<typeof severity>>,
 );
 
+/** Scale-run fractions: 2 to 5 distinct fractions strictly between 0 and 1 (1 is the rehearsal itself). */
+export function scaleFractionsProblem(input: unknown): string | undefined {
+  if (!Array.isArray(input) || input.length < 2 || input.length > 5) return `expected 2 to 5 fractions of the dataset like [0.25, 0.5], got ${describeValue(input)}`;
+  const bad = input.find((f) => typeof f !== 'number' || !(f > 0 && f < 1));
+  if (bad !== undefined) return `expected fractions strictly between 0 and 1 (the full dataset is always measured), got ${describeValue(bad)}`;
+  if (new Set(input).size !== input.length) return `expected distinct fractions, got ${describeValue(input)}`;
+  return undefined;
+}
+
+const scale = converted<boolean | { fractions: number[] }, boolean | { fractions: number[] }>((input) => {
+  if (typeof input === 'boolean') return { value: input };
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    const keys = Object.keys(input);
+    const fractions = (input as { fractions?: unknown }).fractions;
+    if (keys.length !== 1 || keys[0] !== 'fractions') return { problem: `expected true, false or { fractions: [0.25, 0.5] }, got keys ${describeValue(keys)}` };
+    const problem = scaleFractionsProblem(fractions);
+    return problem ? { problem } : { value: { fractions: [...(fractions as number[])].sort((a, b) => a - b) } };
+  }
+  return { problem: `expected true, false or { fractions: [0.25, 0.5] }, got ${describeValue(input)}` };
+});
+
+const probes = accepted<boolean>((input) => (typeof input === 'boolean' ? undefined : `expected true or false, got ${describeValue(input)}`));
+
 export const configSchema = z.strictObject({
   migrations: pathTo('a directory').optional(),
   source: source.optional(),
@@ -96,6 +119,8 @@ export const configSchema = z.strictObject({
   productionRows: z.record(z.string().min(1), count).optional(),
   limits: z.strictObject({ ...limitFields, migrations: z.record(z.string().min(1), limits).optional() }).optional(),
   hazards: hazards.optional(),
+  scale: scale.optional(),
+  probes: probes.optional(),
   json: pathTo('a file path').optional(),
 });
 

@@ -54,6 +54,20 @@ export interface RehearseConfigInput {
   };
   /** Severity per hazard id; `off` silences the hazard. */
   hazards?: SeverityOverrides;
+  /**
+   * Scale runs: the change's ups again on fractions of the dataset, to measure how each step's
+   * duration grows with rows (`super-linear`). `true` runs them at 25 % and 50 %, `{ fractions:
+   * [0.1, 0.3] }` at those fractions, `false` never. Left out: they run when production row counts
+   * show production at least 10× the dataset on a table the change names.
+   */
+  scale?: boolean | { fractions: number[] };
+  /**
+   * Traffic probes (default true): on a server, sessions keep reading and writing every table a
+   * step touches while it runs, to measure how long the application would be blocked. `false`
+   * leaves the steps alone (blocking is then inferred from lock mode × hold time), e.g. to time
+   * them bare.
+   */
+  probes?: boolean;
   /** Write the JSON report to this file, relative to the config file. */
   json?: string;
 }
@@ -71,5 +85,7 @@ export interface ResolvedConfigFile {
   limits: Partial<Limits>;
   perMigrationLimits: Record<string, Partial<Limits>>;
   severity: SeverityOverrides;
+  scale?: boolean | { fractions: number[] };
+  probes?: boolean;
   json?: string;
 }

@@ -89,6 +89,34 @@ export interface TableRows {
   deleted: number;
 }
 
+/** What a probe session does to a table, the way the application would (src/probes/). */
+export type ProbeOperation = 'read' | 'insert' | 'update' | 'fk-share';
+
+/**
+ * Measured blocking: how one kind of application statement fared on one table while the step ran,
+ * from a probe session repeating it every few tens of milliseconds (engines with concurrent sessions).
+ */
+export interface BlockedEvidence {
+  table: string;
+  /**
+   * `read`: point read by primary key; `insert` / `update`: one row, in a transaction rolled back;
+   * `fk-share`: the `FOR KEY SHARE` read a foreign-key check takes on a referenced row.
+   */
+  operation: ProbeOperation;
+  attempts: number;
+  /**
+   * The longest time this statement could not get through: the longest single attempt, or a run
+   * of attempts that gave up waiting (lock or statement timeout, deadlock) up to the end of the
+   * first one that got through.
+   */
+  maxBlockedMs: number;
+  p99Ms: number;
+  /** Failed attempts by SQLSTATE (`55P03` lock_not_available, `57014` statement timeout, …). */
+  errors: Record<string, number>;
+  /** Who held or queued ahead for the lock a slow attempt waited for: the migration's session, or another backend's pid. */
+  blockedBy: ('migration' | number)[];
+}
+
 export interface StepEvidence {
   /** `<version>_<name>` */
   migration: string;
@@ -107,6 +135,8 @@ export interface StepEvidence {
   locks: LockEvidence[];
   rewrites: RewriteEvidence[];
   rows: TableRows[];
+  /** Measured blocking per table and operation, where traffic probes ran during the step. */
+  blocked?: BlockedEvidence[];
   /** WAL bytes written during the step (whole server: other databases' activity is included). */
   walBytes?: number;
   /** The most locks the step's transaction held at once in the shared lock table (observed after each statement). */
@@ -119,18 +149,64 @@ export interface StepEvidence {
   predicted?: StepPrediction;
   /** For a failed up step: whether the same migration succeeds on an empty database at the same version. */
   passesOnEmptyDatabase?: boolean;
+  /** How the step's duration grew with rows over the scale runs (change ups only, when scale runs ran). */
+  scale?: StepScaleFit;
+}
+
+/** One size a change step ran at: a reduced clone (fraction < 1) or the rehearsal itself (1). */
+export interface ScalePoint {
+  fraction: number;
+  /** Rows of the tables the step works on, at that size. */
+  rows: number;
+  /** Sum of the step's statement durations (the observer's bookkeeping between statements left out). */
+  durationMs: number;
+  status: StepStatus;
+}
+
+/**
+ * duration ≈ a · rows^exponent, least squares on log(rows), log(duration). `exponent` is null
+ * when the points cannot support a fit (`reason` says why: too fast to time, a failed point, …).
+ */
+export interface StepScaleFit {
+  points: ScalePoint[];
+  exponent: number | null;
+  /** Coefficient of determination of the log-log fit (1 = the points lie on the curve). */
+  r2: number | null;
+  reason?: string;
+}
+
+/** The scale runs of a target: the change's ups again on FK-consistent fractions of the dataset. */
+export interface ScaleRunsEvidence {
+  /** Why they ran: asked for (`--scale`, config) or automatic (production much larger than the dataset). */
+  trigger: 'requested' | 'automatic';
+  fractions: number[];
+  runs: {
+    fraction: number;
+    /** Clone, reduce (delete outside the fraction and orphans), VACUUM FULL + ANALYZE. */
+    reduceMs: number;
+    /** Orphan-deletion passes over every foreign key until nothing changed. */
+    orphanPasses: number;
+    /** Rows per table after reduction. */
+    tableRows: Record<string, number>;
+    /** Change steps that did not succeed at this size (the fit leaves them out). */
+    failedSteps: string[];
+  }[];
 }
 
 export interface StepPrediction {
   /** Where the production sizes came from. */
   basis: 'production-rows';
-  /** Growth exponent: cost ∝ rows^exponent; 1 (linear) until scale runs measure it. */
+  /** Growth exponent: cost ∝ rows^exponent; 1 (linear) unless scale runs measured a larger one. */
   exponent: number;
+  /** Where the exponent came from. */
+  exponentSource?: 'assumed' | 'scale-runs';
   /** The step's production/dataset ratio: its tables' ratios weighted by the rows it processed in each. */
   factor: number;
   /** The tables of known production size the step works on. */
   tables: Record<string, { dataset: number; production: number; ratio: number }>;
   durationMs: number;
+  /** What linear growth would have predicted, when a measured exponent other than 1 was used. */
+  linearDurationMs?: number;
   statements: { index: number; durationMs: number }[];
   locks: { relation: string; table: string; mode: string; heldMs: number }[];
   rowsChanged: number;
@@ -200,6 +276,8 @@ export interface TargetEvidence {
   snapshots: StateSnapshot[];
   /** Production row counts the predictions used, by table. */
   productionRows?: Record<string, number>;
+  /** The scale runs, when they ran (or why they did not, in `notes`). */
+  scaleRuns?: ScaleRunsEvidence;
   /** Capacity of the engine's shared lock table (PostgreSQL: max_locks_per_transaction × (max_connections + max_prepared_transactions)). */
   lockCapacity?: { locks: number; derivation: string };
   /** Things the reader should know about how this target was measured. */

@@ -1,10 +1,12 @@
 // What a step's measured figures become at production size. A statement's cost grows with the
 // rows it processes, so each statement that processed rows is scaled by the production/dataset
 // row ratio of the tables the step works on (weighted by the rows it processed in each), raised to
-// the growth exponent — 1 (linear) until scale runs measure it. A statement that processed no
-// rows (catalog-only DDL) keeps its measured time. Lock hold times follow the statements they span.
+// the growth exponent — 1 (linear) unless scale runs measured a larger one for the step. A
+// statement that processed no rows (catalog-only DDL) keeps its measured time. Lock hold times
+// follow the statements they span.
 import type { StepEvidence, StepPrediction, TargetEvidence } from './evidence.ts';
 import { round } from './lock-tracker.ts';
+import { LINEAR_NOISE, MIN_FIT_R2 } from './scale-fit.ts';
 
 /** Production row counts by table; `public.t` and `t` name the same table. */
 export type ProductionRows = Record<string, number>;
@@ -53,12 +55,15 @@ export function predictStep(step: StepEvidence, datasetRows: Record<string, numb
     heldMs: round(l.heldMs + (l.source === 'observed' ? extraFrom(l.statementIndex) : (extra.get(l.statementIndex) ?? 0))),
   }));
 
+  const linearExtra = step.statements.reduce((a, s) => a + (s.rowsProcessed === 0 ? 0 : s.durationMs * (factor - 1)), 0);
   return {
     basis: 'production-rows',
     exponent,
+    exponentSource: exponent === 1 ? 'assumed' : 'scale-runs',
     factor: Math.round(factor * 100) / 100,
     tables,
     durationMs: round(step.durationMs + [...extra.values()].reduce((a, x) => a + x, 0)),
+    ...(exponent !== 1 ? { linearDurationMs: round(step.durationMs + linearExtra) } : {}),
     statements,
     locks,
     rowsChanged: Math.round(step.rows.reduce((a, r) => a + (r.inserted + r.updated + r.deleted) * ratioOf(r.table), 0)),
@@ -69,12 +74,35 @@ export function predictStep(step: StepEvidence, datasetRows: Record<string, numb
 /** Attaches predictions to every step of the target that works on a table of known production size. */
 export function predictTarget(target: TargetEvidence, production: ProductionRows): void {
   if (Object.keys(production).length === 0) return;
+  const measured: string[] = [];
+  // The fit was measured on the change's ups; the same migration applied up again (reapply) grows the same way.
+  const fitted = new Map(target.steps.filter((s) => s.phase === 'change').map((s) => [s.migration, measuredExponent(s)]));
   for (const step of target.steps) {
-    const predicted = predictStep(step, target.dataset.tableRows, production);
+    const exponent = step.direction === 'up' ? (fitted.get(step.migration) ?? 1) : 1;
+    const predicted = predictStep(step, target.dataset.tableRows, production, exponent);
     if (predicted) step.predicted = predicted;
+    if (predicted && exponent !== 1 && step.phase === 'change') measured.push(`${step.migration} (k = ${exponent})`);
   }
   target.productionRows = production;
+  const growth =
+    measured.length > 0
+      ? `raised to the growth exponent k the scale runs measured for ${measured.join(', ')}, linearly (k = 1) for the other steps`
+      : target.scaleRuns
+        ? 'linearly (k = 1: the scale runs measured no step growing faster than linearly with a reliable fit)'
+        : 'linearly (growth exponent 1: without scale runs, growth is not measured; --scale measures it)';
   target.notes.push(
-    'figures at production size scale each statement that processed rows by the production/dataset row ratio of the tables it worked on, linearly (growth exponent 1: scale runs, which measure it, are not implemented yet); catalog-only statements keep their measured time',
+    `figures at production size scale each statement that processed rows by the production/dataset row ratio of the tables it worked on, ${growth}; catalog-only statements keep their measured time`,
   );
+}
+
+/**
+ * The exponent a change up's prediction uses: the scale runs' fit when it is reliable (R² ≥
+ * MIN_FIT_R2) and above linear by more than timing noise (LINEAR_NOISE). A fit below 1 is fixed
+ * per-statement cost showing at small sizes, not work that shrinks with rows: a gate must not
+ * predict better than linear from it.
+ */
+export function measuredExponent(step: StepEvidence): number {
+  const fit = step.scale;
+  if (step.phase !== 'change' || !fit || fit.exponent === null || fit.r2 === null || fit.r2 < MIN_FIT_R2) return 1;
+  return fit.exponent >= 1 + LINEAR_NOISE ? fit.exponent : 1;
 }

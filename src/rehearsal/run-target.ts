@@ -11,10 +11,23 @@ import { GolangMigrateTracking } from '../migrations/golang-migrate-tracking.ts'
 import type { Migration, PreparedMigration } from '../migrations/migration.ts';
 import { findVersion, prepareMigrations } from '../migrations/prepare.ts';
 import type { Observer } from '../observe/observer.ts';
+import { createTrafficProbes, PROBES_NOTE } from '../probes/create-probes.ts';
 import type { DatasetEvidence, Phase, StepEvidence, TargetEvidence } from './evidence.ts';
 import type { EventStream } from './events.ts';
 import { round } from './lock-tracker.ts';
-import { runStep, skippedStep, type StepContext, type StepRequest } from './step-runner.ts';
+import { runStep, skippedStep, tablesNamed, type StepContext, type StepRequest } from './step-runner.ts';
+import { normalizeTableName, type ProductionRows } from './predict.ts';
+import { MIN_FIT_DURATION_MS } from './scale-fit.ts';
+import {
+  attachScaleFits,
+  AUTO_SCALE_RATIO,
+  DEFAULT_SCALE_FRACTIONS,
+  largestRatio,
+  runScaleRuns,
+  scaleTrigger,
+  type ScaleOption,
+  type ScaleRunsResult,
+} from './scale-runs.ts';
 
 export interface TargetOptions {
   label: string;
@@ -25,6 +38,12 @@ export interface TargetOptions {
   dataset: { path: string; version?: string };
   stepTimeoutMs: (m: Migration) => number;
   events: EventStream;
+  /** Traffic probes during change, rollback and reapply, where the engine has concurrent sessions (default on). */
+  probes?: boolean;
+  /** Scale runs: on, off, or automatic when production is much larger (scale-runs.ts). Default off. */
+  scale?: ScaleOption;
+  /** Production row counts, for the automatic scale-run rule. */
+  productionRows?: ProductionRows;
 }
 
 export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidence> {
@@ -55,8 +74,13 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
 
   const built = await task('build dataset', () => buildDataset(opts, migrations, tracking));
   // The dataset is built once; every use but the last gets a clone of it (a template copy, a
-  // data-dir clone), and the last use takes the built database itself. The rehearsal is the only
-  // use of it today, so no copy is paid for — on PGlite a clone of a few hundred MB costs seconds.
+  // data-dir clone), and the last use takes the built database itself. The scale runs, when they
+  // run, are the earlier uses (one reduced clone per fraction); the rehearsal is always the last,
+  // so without scale runs no copy is paid for — on PGlite a clone of a few hundred MB costs seconds.
+  const scaleUps = migrations
+    .filter((m) => m.versionNumber > built.version.versionNumber)
+    .map((m): StepRequest => ({ migration: m, direction: 'up', phase: 'change', versionAfter: m.versionNumber }));
+  const scale = await scaleRunsBeforeRehearsal(opts, built.golden, scaleUps, tracking, notes, task);
   const db = built.golden;
 
   const session = await engine.connect(db);
@@ -68,7 +92,16 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     monitor = observer.lockMonitor(monitorSession);
   }
 
-  const ctx: StepContext = { engine, db, session, observer, monitor, tracking, stepTimeoutMs: 0 };
+  // Blocking is measured where other sessions can run beside the migration; elsewhere it is
+  // inferred from lock mode × hold time (the note above).
+  const probes =
+    engine.capabilities.concurrentSessions && opts.probes !== false
+      ? createTrafficProbes(engine.dialect, () => engine.connect(db), { trackingTable: tracking.table })
+      : undefined;
+  if (probes) notes.push(PROBES_NOTE);
+  else if (engine.capabilities.concurrentSessions) notes.push('traffic probes are off (probes: false / --no-probes): blocking is inferred from lock mode × hold time');
+
+  const ctx: StepContext = { engine, db, session, observer, monitor, probes, tracking, stepTimeoutMs: 0 };
   const datasetVersion = built.version;
   const pending = migrations.filter((m) => m.versionNumber > datasetVersion.versionNumber);
   if (pending.length === 0) notes.push(`no migration above the dataset's version ${datasetVersion.version}: nothing to rehearse`);
@@ -131,9 +164,12 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
       else skipPhases(steps, [], ups('reapply'), 'the rollback phase failed', events, label);
     }
   } finally {
+    await probes?.close().catch(() => undefined);
+    if (probes) notes.push(...probes.notes());
     await monitor?.close().catch(() => undefined);
     await session.close().catch(() => undefined);
   }
+  if (scale) attachScaleFits(steps, dataset.tableRows, scale, tracking.table);
 
   return {
     label,
@@ -141,12 +177,75 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     serverVersion: info.serverVersion,
     dataset,
     ...(lockCapacity ? { lockCapacity } : {}),
+    ...(scale ? { scaleRuns: scale.evidence } : {}),
     steps,
     snapshots,
     notes,
     durationMs: round(performance.now() - started),
   };
 }
+
+/**
+ * Decides on scale runs and runs them on clones of the built dataset, before the rehearsal takes
+ * it over. The automatic rule needs the dataset's row counts of the change's tables: they are
+ * counted in a session closed again before cloning (PostgreSQL copies a database nobody is on).
+ */
+async function scaleRunsBeforeRehearsal(
+  opts: TargetOptions,
+  golden: ScratchDatabase,
+  ups: StepRequest[],
+  tracking: GolangMigrateTracking,
+  notes: string[],
+  task: <T>(name: string, fn: () => Promise<T>, detail?: (t: T) => string) => Promise<T>,
+): Promise<ScaleRunsResult | undefined> {
+  const option = opts.scale ?? { mode: 'off', fractions: [...DEFAULT_SCALE_FRACTIONS] };
+  if (option.mode === 'off' || ups.length === 0) return undefined;
+  let ratio: number | undefined;
+  if (option.mode === 'auto') {
+    const tables = [...new Set(ups.flatMap((u) => (u.migration.upPlan ? tablesNamed(u.migration.upPlan) : [])))];
+    const session = await opts.engine.connect(golden);
+    try {
+      ratio = largestRatio(tables, await countNamedTables(session, tables), opts.productionRows ?? {});
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+  }
+  const trigger = scaleTrigger(option, ratio);
+  if ('skip' in trigger) {
+    if (option.mode === 'auto' && ratio !== undefined) notes.push(trigger.skip);
+    return undefined;
+  }
+  const result = await task(
+    `scale runs at ${option.fractions.map((f) => `${Math.round(f * 100)} %`).join(', ')}`,
+    () => runScaleRuns({ engine: opts.engine, observer: opts.observer, tracking, golden, ups, fractions: option.fractions, trigger: trigger.run, stepTimeoutMs: opts.stepTimeoutMs }),
+    (r) => ('skipped' in r ? 'skipped' : r.evidence.runs.map((x) => `${Math.round(x.fraction * 100)} % reduced in ${x.reduceMs} ms`).join(', ')),
+  );
+  if ('skipped' in result) {
+    notes.push(result.skipped);
+    return undefined;
+  }
+  notes.push(
+    `scale runs (${trigger.run === 'automatic' ? `automatic: production is ×${round(ratio ?? 0)} the dataset on a table the change names, ≥ ×${AUTO_SCALE_RATIO}` : 'requested'}): ` +
+      `the change's ups ran again on ${result.evidence.runs.map((r) => `${Math.round(r.fraction * 100)} %`).join(' and ')} of the dataset ` +
+      `(rows kept by primary-key hash, orphans deleted along every foreign key, VACUUM FULL + ANALYZE; ` +
+      `${result.evidence.runs.map((r) => `${formatMs(r.reduceMs)} to clone and reduce to ${Math.round(r.fraction * 100)} %`).join(', ')}); ` +
+      `steps of at least ${MIN_FIT_DURATION_MS} ms at full size are fitted duration ≈ a · rows^k`,
+  );
+  return result;
+}
+
+/** Exact row counts of the named tables that exist (a table the change creates does not yet). */
+async function countNamedTables(session: Session, tables: string[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const t of tables) {
+    const { rows } = await session.query<{ r: string | null }>(`SELECT to_regclass($1)::text AS r`, [t]);
+    if (!rows[0]?.r) continue;
+    counts[normalizeTableName(t)] = Number((await session.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${rows[0].r}`)).rows[0]?.n ?? 0);
+  }
+  return counts;
+}
+
+const formatMs = (ms: number) => (ms < 1_000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`);
 
 function skipPhases(steps: StepEvidence[], downs: StepRequest[], ups: StepRequest[], because: string, events: EventStream, label: string) {
   for (const req of [...downs, ...ups]) {

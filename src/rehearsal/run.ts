@@ -18,6 +18,7 @@ import type { TargetEvidence } from './evidence.ts';
 import type { EventStream } from './events.ts';
 import { predictTarget } from './predict.ts';
 import { rehearseTarget } from './run-target.ts';
+import type { ScaleOption } from './scale-runs.ts';
 
 export interface RunRequest {
   migrationsDir: string;
@@ -30,6 +31,10 @@ export interface RunRequest {
   severity: SeverityOverrides;
   /** Production row counts by table: measured figures are also predicted at that size. */
   productionRows: Record<string, number>;
+  /** Scale runs of the change on fractions of the dataset (`auto`: when production is ≥ 10× the dataset). */
+  scale: ScaleOption;
+  /** Traffic probes measure blocking on engines with concurrent sessions (default true; `false` to time the steps bare). */
+  probes?: boolean;
 }
 
 export async function runRehearsal(req: RunRequest, events: EventStream, signal?: AbortSignal): Promise<Report> {
@@ -57,6 +62,9 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
       dataset: req.dataset,
       stepTimeoutMs: (m) => limitsFor({ version: m.version, id: m.id }).stepTimeoutMs,
       events,
+      scale: req.scale,
+      probes: req.probes ?? true,
+      productionRows: req.productionRows,
     });
   } catch (error) {
     if (signal?.aborted) throw new EnvironmentError('INTERRUPTED', 'interrupted: scratch databases were dropped', { cause: error });

@@ -7,6 +7,8 @@ import type { GolangMigrateTracking } from '../migrations/golang-migrate-trackin
 import { redactDataValues } from '../redact.ts';
 import type { Direction, PreparedMigration } from '../migrations/migration.ts';
 import type { HeldLock, LockMonitor, Observer, RelationStorage } from '../observe/observer.ts';
+import { withoutProbeActivity } from '../probes/activity.ts';
+import type { TrafficProbes } from '../probes/probes.ts';
 import type { ParsedSqlFile, SqlStatement } from '../sql/statement.ts';
 import type { Phase, RewriteEvidence, StatementEvidence, StepError, StepEvidence, StepStatus } from './evidence.ts';
 import { LockTracker, round } from './lock-tracker.ts';
@@ -18,6 +20,8 @@ export interface StepContext {
   observer: Observer;
   /** A second session watching autocommit statements, on engines with concurrent sessions. */
   monitor?: LockMonitor;
+  /** Sessions that keep reading and writing the step's tables while it runs, on engines with concurrent sessions. */
+  probes?: TrafficProbes;
   tracking: GolangMigrateTracking;
   stepTimeoutMs: number;
 }
@@ -74,6 +78,10 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
   let storage = storageBefore;
   let peakLocks = 0;
   let processedSoFar = 0;
+
+  // From just before the first statement until the step commits, probes do what the application
+  // does to the step's tables, and time how long it cannot get through.
+  const probing = await ctx.probes?.start({ tables: tablesNamed(plan), migrationPid: session.backendPid });
 
   // A hung statement is stopped at the step timeout: cancelled where the engine can, otherwise
   // the scratch database is destroyed and this target's rehearsal ends with what was measured.
@@ -154,6 +162,7 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
   }
   const stepEnd = performance.now();
   locks.releaseAll(stepEnd);
+  const probed = await probing?.stop();
   if (timedOut && !error) {
     error = { message: `cancelled after ${ctx.stepTimeoutMs} ms (stepTimeoutMs)`, file: file.path };
   }
@@ -162,6 +171,8 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
   let walBytes: number | undefined;
   if (sessionUsable) {
     ({ rows, walBytes } = await observer.endStep(session, baseline));
+    // The counters are shared by all sessions and count rolled-back writes: the probes' are taken out.
+    if (probed) rows = withoutProbeActivity(rows, probed.activity);
     if (status === 'success') await ctx.tracking.set(session, req.versionAfter, false);
   }
 
@@ -181,6 +192,7 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
       locks: locks.result(),
       rewrites: [...rewrites.values()],
       rows,
+      ...(probed ? { blocked: probed.blocked } : {}),
       ...(walBytes !== undefined ? { walBytes } : {}),
       ...(peakLocks > 0 ? { peakLocks } : {}),
       tablesNamed: tablesNamed(plan),

@@ -44,6 +44,7 @@ function renderTarget(target: TargetEvidence, style: Style): string[] {
   for (const note of target.notes) lines.push(style.dim(`note: ${note}`));
   const predicted = target.steps.some((s) => s.predicted);
   if (predicted) lines.push(style.dim('a → b: measured on the dataset → predicted at production size'));
+  if (target.steps.some((s) => s.scale?.exponent != null)) lines.push(style.dim('k: growth exponent fitted by the scale runs, time ≈ a · rows^k (1 = linear)'));
   const header = ['phase', 'migration', 'dir', 'status', 'time', 'blocking locks', 'rewrites', 'rows changed', 'WAL'];
   const table = target.steps.map((s) => stepRow(s));
   lines.push('', ...alignColumns([header, ...table]).map((l, i) => (i === 0 ? style.bold(l) : colourStatus(l, target.steps[i - 1], style))));
@@ -57,12 +58,17 @@ function stepRow(s: StepEvidence): string[] {
     s.migration,
     s.direction,
     s.status,
-    s.status === 'skipped' ? '' : `${formatDuration(s.durationMs)}${s.predicted ? ` → ${formatDuration(s.predicted.durationMs)}` : ''}`,
+    s.status === 'skipped' ? '' : `${formatDuration(s.durationMs)}${s.predicted ? ` → ${formatDuration(s.predicted.durationMs)}` : ''}${growth(s)}`,
     blockingSummary(s),
     s.rewrites.length ? s.rewrites.map((r) => r.relation).join(', ') : '',
     s.status === 'skipped' ? '' : `${formatNumber(changed)}${s.predicted ? ` → ${formatNumber(s.predicted.rowsChanged)}` : ''}`,
     s.walBytes !== undefined ? formatBytes(s.walBytes) : '',
   ];
+}
+
+/** ` k=1.97`: the growth exponent the scale runs fitted for the step (duration ≈ a · rows^k), when they could. */
+function growth(s: StepEvidence): string {
+  return s.scale?.exponent != null ? ` k=${s.scale.exponent}` : '';
 }
 
 /** The strongest blocking lock per table: `patches W 2.3 s` (R = reads blocked, W = writes). */

@@ -1,0 +1,217 @@
+// Runs the traffic probes of one target: a bounded pool of sessions kept from step to step, one
+// session per table and operation during a step (so a blocked read never delays the probe of a
+// write), each repeating its statement at a fixed rate, and a control session that plans them and
+// asks who blocks the ones that are waiting.
+import { performance } from 'node:perf_hooks';
+import type { Session } from '../engines/engine.ts';
+import type { BlockedEvidence, TableRows } from '../rehearsal/evidence.ts';
+import { tally, type RowCounts } from './activity.ts';
+import type { ProbeConnection, ProbeControl, ProbeDialect, ProbeOutcome, ProbeRequest, ProbeTarget, RunningProbes, TrafficProbes } from './probes.ts';
+import { type Attempt, probeFigures } from './stats.ts';
+
+/** Each probe starts an attempt this often (sooner attempts would add load, later ones miss short blocks). */
+export const PROBE_INTERVAL_MS = 25;
+/** Connections the probes of one target may hold, the control session included. */
+export const MAX_PROBE_CONNECTIONS = 16;
+/** An attempt running this long is worth asking who blocks it. */
+const SLOW_ATTEMPT_MS = 50;
+const WATCH_EVERY_MS = 50;
+
+export interface ProbeRunnerOptions {
+  dialect: ProbeDialect;
+  /** A new session on the scratch database. */
+  connect(): Promise<Session>;
+  maxConnections?: number;
+  intervalMs?: number;
+}
+
+export class ProbeRunner implements TrafficProbes {
+  #control: ProbeControl | undefined;
+  /** Probe sessions between steps. */
+  readonly #pool: ProbeConnection[] = [];
+  readonly #notes = new Set<string>();
+  #running: Probing | undefined;
+  readonly #maxLanes: number;
+  readonly #intervalMs: number;
+
+  constructor(private readonly options: ProbeRunnerOptions) {
+    this.#maxLanes = Math.max(1, (options.maxConnections ?? MAX_PROBE_CONNECTIONS) - 1);
+    this.#intervalMs = options.intervalMs ?? PROBE_INTERVAL_MS;
+  }
+
+  async start(request: ProbeRequest): Promise<RunningProbes | undefined> {
+    await this.#running?.stop();
+    try {
+      this.#control ??= await this.options.dialect.control(await this.options.connect());
+      const plan = await this.#control.plan(request.tables);
+      for (const note of plan.notes) this.#notes.add(note);
+      const targets = plan.targets.slice(0, this.#maxLanes);
+      const unprobed = plan.targets.slice(this.#maxLanes);
+      if (unprobed.length > 0) {
+        this.#notes.add(
+          `traffic probes have ${this.#maxLanes} sessions (${this.#maxLanes + 1} connections with the control session), ` +
+            `so ${unprobed.map((t) => `${t.operation} of ${t.table}`).join(', ')} went unprobed: blocking there was inferred from locks`,
+        );
+      }
+      const sessions = await Promise.all(targets.map(() => this.#session()));
+      const lanes = targets.map((target, i) => new Lane(target, sessions[i]!));
+      this.#running = new Probing(lanes, this.#control, request.migrationPid, this.#intervalMs, (healthy, failed) => {
+        this.#pool.push(...healthy);
+        for (const lane of failed) {
+          this.#notes.add(`the ${lane.target.operation} probe of ${lane.target.table} failed (${reason(lane.failure)}): blocking there was inferred from locks`);
+        }
+      });
+      return this.#running;
+    } catch (error) {
+      this.#notes.add(`traffic probes could not start (${reason(error)}): blocking was inferred from locks where they did not run`);
+      return undefined;
+    }
+  }
+
+  notes(): string[] {
+    return [...this.#notes];
+  }
+
+  async close(): Promise<void> {
+    await this.#running?.stop().catch(() => undefined);
+    const sessions = [...this.#pool.splice(0), ...(this.#control ? [this.#control] : [])];
+    this.#control = undefined;
+    await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
+  }
+
+  async #session(): Promise<ProbeConnection> {
+    return this.#pool.pop() ?? this.options.dialect.lane(await this.options.connect());
+  }
+}
+
+/** One probe: a session repeating one target's statement. */
+class Lane {
+  readonly attempts: Attempt[] = [];
+  /** When the attempt in flight started. */
+  inFlightSince: number | undefined;
+  readonly blockers = new Set<number>();
+  failure: unknown;
+  done: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly target: ProbeTarget,
+    readonly connection: ProbeConnection,
+  ) {}
+
+  /** Attempts at a fixed rate until `stopped` settles; the first at once, the second after `offsetMs` more, to spread the probes. */
+  run(stopped: Promise<void>, isStopped: () => boolean, intervalMs: number, offsetMs: number): void {
+    this.done = (async () => {
+      let next = performance.now() + offsetMs;
+      for (let i = 0; !isStopped(); i++) {
+        this.inFlightSince = performance.now();
+        const attempt = await this.connection.attempt(this.target.statements[i % this.target.statements.length]!);
+        this.inFlightSince = undefined;
+        this.attempts.push(attempt);
+        next = Math.max(next + intervalMs, performance.now());
+        await untilOrStopped(next, stopped);
+      }
+    })().catch((error: unknown) => {
+      this.inFlightSince = undefined;
+      this.failure = error;
+    });
+  }
+}
+
+/** The probes of one step, from start to stop. */
+class Probing implements RunningProbes {
+  #stopped = false;
+  readonly #stop: () => void;
+  readonly #stoppedSignal: Promise<void>;
+  readonly #watcher: Promise<void>;
+  #outcome: Promise<ProbeOutcome> | undefined;
+
+  constructor(
+    private readonly lanes: Lane[],
+    private readonly control: ProbeControl,
+    private readonly migrationPid: number,
+    intervalMs: number,
+    private readonly release: (healthy: ProbeConnection[], failed: Lane[]) => void,
+  ) {
+    let resolve!: () => void;
+    this.#stoppedSignal = new Promise<void>((r) => (resolve = r));
+    this.#stop = resolve;
+    const isStopped = () => this.#stopped;
+    lanes.forEach((lane, i) => lane.run(this.#stoppedSignal, isStopped, intervalMs, (intervalMs * i) / lanes.length));
+    this.#watcher = this.#watch();
+  }
+
+  stop(): Promise<ProbeOutcome> {
+    this.#outcome ??= this.#finish();
+    return this.#outcome;
+  }
+
+  async #finish(): Promise<ProbeOutcome> {
+    this.#stopped = true;
+    this.#stop();
+    // Attempts in flight end once the step's locks are gone, and lock_timeout / statement_timeout bound them anyway.
+    await Promise.all([...this.lanes.map((l) => l.done), this.#watcher]);
+    const healthy = this.lanes.filter((l) => l.failure === undefined);
+    const failed = this.lanes.filter((l) => l.failure !== undefined);
+    try {
+      const activity = new Map<string, RowCounts>();
+      for (const connection of [...healthy.map((l) => l.connection), this.control]) {
+        for (const [oid, counts] of await connection.takeActivity()) tally(activity, oid, counts);
+      }
+      return { blocked: healthy.filter((l) => l.attempts.length > 0).map((l) => this.#evidence(l)), activity: await this.#byTable(activity) };
+    } finally {
+      this.release(
+        healthy.map((l) => l.connection),
+        failed,
+      );
+      await Promise.all(failed.map((l) => l.connection.close().catch(() => undefined)));
+    }
+  }
+
+  #evidence(lane: Lane): BlockedEvidence {
+    const blockedBy = [...lane.blockers].sort((a, b) => a - b).map((pid) => (pid === this.migrationPid ? ('migration' as const) : pid));
+    return {
+      table: lane.target.table,
+      operation: lane.target.operation,
+      ...probeFigures(lane.attempts),
+      // The migration first, then other backends.
+      blockedBy: [...new Set(blockedBy)].sort((a, b) => (a === 'migration' ? -1 : b === 'migration' ? 1 : a - b)),
+    };
+  }
+
+  async #byTable(activity: Map<string, RowCounts>): Promise<TableRows[]> {
+    const names = await this.control.tableNames([...activity.keys()]);
+    // A relation the step dropped has no name any more, and no row in the step's counters either.
+    return [...activity].flatMap(([oid, counts]) => {
+      const table = names.get(oid);
+      return table === undefined ? [] : [{ table, ...counts }];
+    });
+  }
+
+  /** Samples who blocks the probes that are waiting, until stopped. */
+  async #watch(): Promise<void> {
+    while (!this.#stopped) {
+      await untilOrStopped(performance.now() + WATCH_EVERY_MS, this.#stoppedSignal);
+      const now = performance.now();
+      const waiting = this.lanes.filter((l) => l.inFlightSince !== undefined && now - l.inFlightSince >= SLOW_ATTEMPT_MS);
+      if (waiting.length === 0 || this.#stopped) continue;
+      try {
+        const blockers = await this.control.blockers(waiting.map((l) => l.connection.pid));
+        for (const lane of waiting) for (const pid of blockers.get(lane.connection.pid) ?? []) lane.blockers.add(pid);
+      } catch {
+        // A missed sample loses who blocked, not how long: the next one may catch it.
+      }
+    }
+  }
+}
+
+/** Resolves at `at` (performance.now() time) or when `stopped` settles, whichever comes first. */
+function untilOrStopped(at: number, stopped: Promise<void>): Promise<void> {
+  const ms = at - performance.now();
+  if (ms <= 0) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), stopped]).finally(() => clearTimeout(timer));
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
