@@ -6,7 +6,7 @@
 export interface EngineCapabilities {
   /**
    * More than one session can be open on a scratch database at once. Lock monitors (and the
-   * traffic probes of later work) need a second session. PGlite has exactly one connection.
+   * traffic probes, src/probes/) need more sessions. PGlite has exactly one connection.
    */
   concurrentSessions: boolean;
   /**

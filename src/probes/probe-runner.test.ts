@@ -135,5 +135,26 @@ describeEngine('postgres', (testEngine) => {
       // The migration waited at most one probe lock_timeout for the events lock.
       expect(s.statements[2]!.durationMs).toBeLessThan(700);
     });
+
+    it('survives losing its sessions mid-step: the step goes on, the lost probes are dropped and say so', async () => {
+      const killer = await engine.connect(db);
+      try {
+        const running = step(`SELECT pg_sleep(0.8) FROM accounts WHERE id = 1;`);
+        await new Promise((r) => setTimeout(r, 300));
+        const { rows } = await killer.query<{ n: number }>(
+          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'rehearse-probe' AND datname = current_database()`,
+        );
+        expect(rows[0]!.n).toBeGreaterThan(1);
+        const s = await running;
+        expect(s.status).toBe('success');
+        expect(s.blocked).toEqual([]);
+        expect(probes.notes().join('\n')).toMatch(/the read probe of accounts failed .*: blocking there was inferred from locks/);
+        // The next step opens new sessions.
+        const next = await step(`SELECT 1 FROM accounts WHERE id = 2;`);
+        expect(probe(next, 'accounts', 'read')?.attempts).toBeGreaterThan(0);
+      } finally {
+        await killer.close();
+      }
+    });
   });
 });

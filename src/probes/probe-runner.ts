@@ -4,10 +4,11 @@
 // asks who blocks the ones that are waiting.
 import { performance } from 'node:perf_hooks';
 import type { Session } from '../engines/engine.ts';
+import { redactDataValues } from '../redact.ts';
 import type { BlockedEvidence, TableRows } from '../rehearsal/evidence.ts';
 import { tally, type RowCounts } from './activity.ts';
 import type { ProbeConnection, ProbeControl, ProbeDialect, ProbeOutcome, ProbeRequest, ProbeTarget, RunningProbes, TrafficProbes } from './probes.ts';
-import { type Attempt, probeFigures } from './stats.ts';
+import { AttemptLog } from './stats.ts';
 
 /** Each probe starts an attempt this often (sooner attempts would add load, later ones miss short blocks). */
 export const PROBE_INTERVAL_MS = 25;
@@ -53,19 +54,32 @@ export class ProbeRunner implements TrafficProbes {
             `so ${unprobed.map((t) => `${t.operation} of ${t.table}`).join(', ')} went unprobed: blocking there was inferred from locks`,
         );
       }
-      const sessions = await Promise.all(targets.map(() => this.#session()));
+      const opened = await Promise.allSettled(targets.map(() => this.#session()));
+      const sessions = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      const failed = opened.find((o) => o.status === 'rejected');
+      if (failed) {
+        // Out of connections, say: the sessions that did open wait in the pool for the next step.
+        this.#pool.push(...sessions);
+        throw failed.reason;
+      }
       const lanes = targets.map((target, i) => new Lane(target, sessions[i]!));
-      this.#running = new Probing(lanes, this.#control, request.migrationPid, this.#intervalMs, (healthy, failed) => {
+      this.#running = new Probing(lanes, this.#control, request.migrationPid, this.#intervalMs, (healthy, notes, controlLost) => {
         this.#pool.push(...healthy);
-        for (const lane of failed) {
-          this.#notes.add(`the ${lane.target.operation} probe of ${lane.target.table} failed (${reason(lane.failure)}): blocking there was inferred from locks`);
-        }
+        for (const note of notes) this.#notes.add(note);
+        if (controlLost) this.#dropControl();
       });
       return this.#running;
     } catch (error) {
       this.#notes.add(`traffic probes could not start (${reason(error)}): blocking was inferred from locks where they did not run`);
+      // A broken control session is replaced at the next step.
+      this.#dropControl();
       return undefined;
     }
+  }
+
+  #dropControl(): void {
+    void this.#control?.close().catch(() => undefined);
+    this.#control = undefined;
   }
 
   notes(): string[] {
@@ -86,7 +100,7 @@ export class ProbeRunner implements TrafficProbes {
 
 /** One probe: a session repeating one target's statement. */
 class Lane {
-  readonly attempts: Attempt[] = [];
+  readonly attempts = new AttemptLog();
   /** When the attempt in flight started. */
   inFlightSince: number | undefined;
   readonly blockers = new Set<number>();
@@ -106,7 +120,7 @@ class Lane {
         this.inFlightSince = performance.now();
         const attempt = await this.connection.attempt(this.target.statements[i % this.target.statements.length]!);
         this.inFlightSince = undefined;
-        this.attempts.push(attempt);
+        this.attempts.add(attempt);
         next = Math.max(next + intervalMs, performance.now());
         await untilOrStopped(next, stopped);
       }
@@ -130,7 +144,8 @@ class Probing implements RunningProbes {
     private readonly control: ProbeControl,
     private readonly migrationPid: number,
     intervalMs: number,
-    private readonly release: (healthy: ProbeConnection[], failed: Lane[]) => void,
+    /** Hands the healthy sessions back to the pool, with what the report should note. */
+    private readonly release: (healthy: ProbeConnection[], notes: string[], controlLost: boolean) => void,
   ) {
     let resolve!: () => void;
     this.#stoppedSignal = new Promise<void>((r) => (resolve = r));
@@ -145,26 +160,42 @@ class Probing implements RunningProbes {
     return this.#outcome;
   }
 
+  /** Never throws: what went wrong becomes a note, and the step keeps what could be measured. */
   async #finish(): Promise<ProbeOutcome> {
     this.#stopped = true;
     this.#stop();
     // Attempts in flight end once the step's locks are gone, and lock_timeout / statement_timeout bound them anyway.
     await Promise.all([...this.lanes.map((l) => l.done), this.#watcher]);
-    const healthy = this.lanes.filter((l) => l.failure === undefined);
-    const failed = this.lanes.filter((l) => l.failure !== undefined);
-    try {
-      const activity = new Map<string, RowCounts>();
-      for (const connection of [...healthy.map((l) => l.connection), this.control]) {
-        for (const [oid, counts] of await connection.takeActivity()) tally(activity, oid, counts);
+    const notes: string[] = [];
+    const healthy: ProbeConnection[] = [];
+    const activity = new Map<string, RowCounts>();
+    let untallied = false;
+    for (const lane of this.lanes) {
+      if (lane.failure === undefined) {
+        try {
+          for (const [oid, counts] of await lane.connection.takeActivity()) tally(activity, oid, counts);
+          healthy.push(lane.connection);
+          continue;
+        } catch (error) {
+          lane.failure = error;
+        }
       }
-      return { blocked: healthy.filter((l) => l.attempts.length > 0).map((l) => this.#evidence(l)), activity: await this.#byTable(activity) };
-    } finally {
-      this.release(
-        healthy.map((l) => l.connection),
-        failed,
-      );
-      await Promise.all(failed.map((l) => l.connection.close().catch(() => undefined)));
+      // A lost session's figures stop short: they are dropped, and its table falls back to inference.
+      untallied = true;
+      notes.push(`the ${lane.target.operation} probe of ${lane.target.table} failed (${reason(lane.failure)}): blocking there was inferred from locks`);
+      await lane.connection.close().catch(() => undefined);
     }
+    let rows: TableRows[] = [];
+    let controlLost = false;
+    try {
+      for (const [oid, counts] of await this.control.takeActivity()) tally(activity, oid, counts);
+      rows = await this.#byTable(activity);
+    } catch {
+      untallied = controlLost = true;
+    }
+    if (untallied) notes.push("a probe session failed before its reads and writes were tallied: a step's row counts may include some of them");
+    this.release(healthy, notes, controlLost);
+    return { blocked: this.lanes.filter((l) => l.failure === undefined && l.attempts.attempts > 0).map((l) => this.#evidence(l)), activity: rows };
   }
 
   #evidence(lane: Lane): BlockedEvidence {
@@ -172,7 +203,7 @@ class Probing implements RunningProbes {
     return {
       table: lane.target.table,
       operation: lane.target.operation,
-      ...probeFigures(lane.attempts),
+      ...lane.attempts.figures(),
       // The migration first, then other backends.
       blockedBy: [...new Set(blockedBy)].sort((a, b) => (a === 'migration' ? -1 : b === 'migration' ? 1 : a - b)),
     };
@@ -213,5 +244,5 @@ function untilOrStopped(at: number, stopped: Promise<void>): Promise<void> {
 }
 
 function reason(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  return redactDataValues(error instanceof Error ? error.message.split('\n')[0]! : String(error));
 }

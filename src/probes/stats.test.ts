@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Attempt, longestBlockedWindow, percentile, probeFigures } from './stats.ts';
+import { type Attempt, AttemptLog, percentile, type ProbeFigures } from './stats.ts';
+
+function figures(attempts: Attempt[]): ProbeFigures {
+  const log = new AttemptLog();
+  for (const a of attempts) log.add(a);
+  return log.figures();
+}
+const longestBlockedWindow = (attempts: Attempt[]) => figures(attempts).maxBlockedMs;
 
 /** Attempts back to back from `t0`, each `[durationMs, sqlstate?]`, with `gapMs` between them. */
 function series(spec: [number, string?][], gapMs = 25, t0 = 1_000): Attempt[] {
@@ -11,7 +18,7 @@ function series(spec: [number, string?][], gapMs = 25, t0 = 1_000): Attempt[] {
   });
 }
 
-describe('longestBlockedWindow', () => {
+describe('the longest blocked window', () => {
   it('is the slowest attempt when every attempt got through', () => {
     expect(longestBlockedWindow(series([[0.4], [0.5], [1_800], [0.3]]))).toBe(1_800);
   });
@@ -53,9 +60,14 @@ describe('percentile', () => {
   });
 });
 
-describe('probeFigures', () => {
+describe('AttemptLog', () => {
   it('counts attempts and errors by SQLSTATE, rounded to 0.1 ms', () => {
-    const figures = probeFigures(series([[0.44], [500.03, '55P03'], [120.06], [3, '42703']]));
-    expect(figures).toEqual({ attempts: 4, maxBlockedMs: 645.1, p99Ms: 500, errors: { '55P03': 1, '42703': 1 } });
+    expect(figures(series([[0.44], [500.03, '55P03'], [120.06], [3, '42703']]))).toEqual({
+      attempts: 4,
+      maxBlockedMs: 645.1,
+      p99Ms: 500,
+      errors: { '55P03': 1, '42703': 1 },
+    });
+    expect(figures([])).toEqual({ attempts: 0, maxBlockedMs: 0, p99Ms: 0, errors: {} });
   });
 });

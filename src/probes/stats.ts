@@ -1,12 +1,13 @@
 // From the attempts of one probe (one table, one operation) to the figures the report keeps:
-// the longest blocked window, p99 latency and errors by SQLSTATE. Pure, so it is tested apart
-// from any database.
+// the longest blocked window, p99 latency and errors by SQLSTATE. Attempts are folded in as they
+// come (a probe of a 30-minute step makes some 70,000), keeping one number per attempt for p99.
+// Pure, so it is tested apart from any database.
 
 /** One attempt of a probe statement, timed on the client. */
 export interface Attempt {
   startMs: number;
   endMs: number;
-  /** Set when the attempt failed: its SQLSTATE, or `other` for a failure without one. */
+  /** Set when the attempt failed: its SQLSTATE. */
   sqlstate?: string;
 }
 
@@ -25,32 +26,39 @@ export interface ProbeFigures {
   errors: Record<string, number>;
 }
 
-export function probeFigures(attempts: readonly Attempt[]): ProbeFigures {
-  const errors: Record<string, number> = {};
-  for (const a of attempts) if (a.sqlstate) errors[a.sqlstate] = (errors[a.sqlstate] ?? 0) + 1;
-  return {
-    attempts: attempts.length,
-    maxBlockedMs: round(longestBlockedWindow(attempts)),
-    p99Ms: round(percentile(attempts.map((a) => a.endMs - a.startMs), 0.99)),
-    errors,
-  };
-}
+export class AttemptLog {
+  readonly #durations: number[] = [];
+  readonly #errors: Record<string, number> = {};
+  #longest = 0;
+  /** Start of the window still open: attempts since it gave up waiting. */
+  #windowStart: number | undefined;
 
-/**
- * The longest stretch during which the statement could not get through: from the start of an
- * attempt, through every following attempt that gave up waiting, to the end of the first attempt
- * that did not (or of the last attempt, when the probe stopped while still waiting). A single
- * attempt is a window of its own duration, so a slow success counts as the wait it was.
- */
-export function longestBlockedWindow(attempts: readonly Attempt[]): number {
-  let longest = 0;
-  let windowStart: number | undefined;
-  for (const a of attempts) {
-    windowStart ??= a.startMs;
-    longest = Math.max(longest, a.endMs - windowStart);
-    if (!a.sqlstate || !GAVE_UP_WAITING.has(a.sqlstate)) windowStart = undefined;
+  /**
+   * A blocked window runs from the start of an attempt, through every following attempt that gave
+   * up waiting, to the end of the first attempt that did not (or of the last one, when the probe
+   * stopped while still waiting). A single attempt is a window of its own duration, so a slow
+   * success counts as the wait it was.
+   */
+  add(attempt: Attempt): void {
+    this.#durations.push(attempt.endMs - attempt.startMs);
+    if (attempt.sqlstate) this.#errors[attempt.sqlstate] = (this.#errors[attempt.sqlstate] ?? 0) + 1;
+    this.#windowStart ??= attempt.startMs;
+    this.#longest = Math.max(this.#longest, attempt.endMs - this.#windowStart);
+    if (!attempt.sqlstate || !GAVE_UP_WAITING.has(attempt.sqlstate)) this.#windowStart = undefined;
   }
-  return longest;
+
+  get attempts(): number {
+    return this.#durations.length;
+  }
+
+  figures(): ProbeFigures {
+    return {
+      attempts: this.#durations.length,
+      maxBlockedMs: round(this.#longest),
+      p99Ms: round(percentile(this.#durations, 0.99)),
+      errors: { ...this.#errors },
+    };
+  }
 }
 
 /** Nearest-rank percentile (`q` in 0..1); 0 for no values. */

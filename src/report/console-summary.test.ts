@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockingLockCheck } from '../checks/blocking-lock.ts';
 import { createRegistry, runChecks } from '../checks/registry.ts';
-import { context, lock, step, target } from '../checks/test-fixtures.ts';
+import { blocked, context, lock, step, target } from '../checks/test-fixtures.ts';
 import type { StepEvidence } from '../rehearsal/evidence.ts';
 import type { Report } from './report.ts';
 import { verdictOf } from './report.ts';
@@ -23,6 +23,21 @@ describe('renderSummary', () => {
     expect(text).toContain('advice:');
     expect(text).toContain('docs: docs/hazards/blocking-lock.md');
     expect(text.trimEnd().split('\n').at(-1)).toMatch(/^FAIL — 1 error\(s\), 0 warning\(s\)/);
+  });
+
+  it('shows measured blocking per table where probes ran, and inferred blocking where they did not', () => {
+    const share = lock({ relation: 'patches', table: 'patches', mode: 'ShareLock', blocks: { reads: false, writes: true }, heldMs: 2_300 });
+    const projects = lock({ relation: 'projects', table: 'projects', mode: 'AccessExclusiveLock', heldMs: 1_200 });
+    const probes = [
+      blocked({ operation: 'read', maxBlockedMs: 2_100 }),
+      blocked({ operation: 'insert', maxBlockedMs: 2_300 }),
+      blocked({ table: 'authors', operation: 'read', maxBlockedMs: 40 }),
+    ];
+    const text = renderSummary(reportOf([step({ migration: '0007_index', durationMs: 2_400, locks: [share, projects], blocked: probes })]));
+    expect(text).toMatch(/0007_index\s+up\s+success\s+2\.4 s\s+patches R 2\.1 s W 2\.3 s \(measured\), projects RW 1\.2 s\s/);
+
+    const quiet = renderSummary(reportOf([step({ migration: '0008_default', durationMs: 9, locks: [lock({ relation: 'patches', table: 'patches', heldMs: 9 })], blocked: [blocked(), blocked({ operation: 'update' })] })]));
+    expect(quiet).toMatch(/0008_default\s+up\s+success\s+9 ms\s+none \(measured\)\s/);
   });
 
   it('says PASS and no findings for a clean run', () => {

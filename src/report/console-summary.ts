@@ -1,8 +1,9 @@
-// The end-of-run summary on the console: per target a table of steps (duration, blocking locks,
+// The end-of-run summary on the console: per target a table of steps (duration, blocked reads/writes,
 // rewrites, rows, WAL), then the findings with advice, then the verdict. Pure: report in, text out.
 import { formatBytes, formatDuration, formatNumber } from '../checks/advice.ts';
 import type { Finding } from '../checks/finding.ts';
-import type { StepEvidence, TargetEvidence } from '../rehearsal/evidence.ts';
+import { measuredPerTable, unmeasuredPart } from '../checks/measured-blocking.ts';
+import type { LockEvidence, StepEvidence, TargetEvidence } from '../rehearsal/evidence.ts';
 import type { Report } from './report.ts';
 
 export interface Style {
@@ -45,7 +46,7 @@ function renderTarget(target: TargetEvidence, style: Style): string[] {
   const predicted = target.steps.some((s) => s.predicted);
   if (predicted) lines.push(style.dim('a → b: measured on the dataset → predicted at production size'));
   if (target.steps.some((s) => s.scale?.exponent != null)) lines.push(style.dim('k: growth exponent fitted by the scale runs, time ≈ a · rows^k (1 = linear)'));
-  const header = ['phase', 'migration', 'dir', 'status', 'time', 'blocking locks', 'rewrites', 'rows changed', 'WAL'];
+  const header = ['phase', 'migration', 'dir', 'status', 'time', 'blocked', 'rewrites', 'rows changed', 'WAL'];
   const table = target.steps.map((s) => stepRow(s));
   lines.push('', ...alignColumns([header, ...table]).map((l, i) => (i === 0 ? style.bold(l) : colourStatus(l, target.steps[i - 1], style))));
   return lines;
@@ -71,10 +72,32 @@ function growth(s: StepEvidence): string {
   return s.scale?.exponent != null ? ` k=${s.scale.exponent}` : '';
 }
 
-/** The strongest blocking lock per table: `patches W 2.3 s` (R = reads blocked, W = writes). */
+/** Measured blocking shorter than this is a busy machine's latency, not worth a place in the table. */
+const MEASURED_FLOOR_MS = 100;
+
+/**
+ * Per table, how long reads (R) and writes (W) were blocked: measured by the probes where they ran
+ * (`patches R 2.1 s W 2.3 s (measured)`), otherwise the strongest blocking lock's hold time
+ * (`patches W 2.3 s`, inferred).
+ */
 function blockingSummary(s: StepEvidence): string {
+  if (!s.blocked) return inferredBlocking(s.locks);
+  const perTable = measuredPerTable(s.blocked);
+  const measured = [...perTable.values()].flatMap((m) => {
+    const parts = [
+      (m.readsMs ?? 0) >= MEASURED_FLOOR_MS ? `R ${formatDuration(m.readsMs!)}` : '',
+      (m.writesMs ?? 0) >= MEASURED_FLOOR_MS ? `W ${formatDuration(m.writesMs!)}` : '',
+    ].filter(Boolean);
+    return parts.length > 0 ? [`${m.table} ${parts.join(' ')}`] : [];
+  });
+  const inferred = inferredBlocking(s.locks.flatMap((l) => unmeasuredPart(l, perTable) ?? []));
+  return [measured.length > 0 ? `${measured.join(', ')} (measured)` : perTable.size > 0 ? 'none (measured)' : '', inferred].filter(Boolean).join(', ');
+}
+
+/** The strongest blocking lock per table: `patches W 2.3 s` (R = reads blocked, W = writes). */
+function inferredBlocking(locks: LockEvidence[]): string {
   const perTable = new Map<string, { rw: string; ms: number }>();
-  for (const l of s.locks) {
+  for (const l of locks) {
     if (l.newRelation || !(l.blocks.reads || l.blocks.writes)) continue;
     const rw = `${l.blocks.reads ? 'R' : ''}${l.blocks.writes ? 'W' : ''}`;
     const prev = perTable.get(l.table);

@@ -36,7 +36,10 @@ function change(files: Record<string, string>, config?: string): Record<string, 
 const errors = (r: Report | undefined, hazard: string): Finding[] =>
   (r?.findings ?? []).filter((f) => f.hazard === hazard && f.severity === 'error');
 
-describeEachEngine(({ kind: engine }) => {
+describeEachEngine(({ kind: engine, create }) => {
+  // Engines with a second session run traffic probes: blocking is measured there, inferred elsewhere.
+  const probes = create().capabilities.concurrentSessions;
+
   describe('rehearse run', () => {
     let project: Project | undefined;
     afterEach(async () => {
@@ -143,7 +146,7 @@ DROP TABLE order_notes;`,
       expect(errors(r.report, 'table-rewrite')[0]?.table).toBe('orders');
     });
 
-    it('infers blocking from lock mode × hold time, with limits from the config file (blocking-lock, slow-step, write-volume)', async () => {
+    it('gates blocking (measured by probes, or inferred from lock mode × hold time), with limits from the config file (blocking-lock, slow-step, write-volume)', async () => {
       const r = await run(
         change(
           {
@@ -159,7 +162,9 @@ SELECT pg_sleep(0.4);`,
       expect(r.code).toBe(1);
       const [lock] = errors(r.report, 'blocking-lock');
       expect(lock?.table).toBe('customers');
+      expect(lock?.evidence.basis).toBe(probes ? 'measured' : 'inferred');
       expect(Number(lock?.evidence.heldMs)).toBeGreaterThanOrEqual(400);
+      if (probes) expect(Number(lock?.evidence.readsBlockedMs)).toBeGreaterThanOrEqual(400);
       expect(errors(r.report, 'slow-step')).toHaveLength(1);
       expect(errors(r.report, 'write-volume')[0]?.evidence).toMatchObject({ rowsChanged: 2000 });
     });
@@ -183,13 +188,14 @@ SELECT pg_sleep(0.4);`,
     });
 
     it('runs CONCURRENTLY migrations outside a transaction and does not flag them', async () => {
+      // A measured figure includes the probe statement's own few milliseconds, so it is never 0.
       const r = await run(
         change(
           {
             'migrations/0003_orders_total_idx.up.sql': 'CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total_cents);',
             'migrations/0003_orders_total_idx.down.sql': 'DROP INDEX CONCURRENTLY orders_total_idx;',
           },
-          'limits:\n  blockingLockMs: 0\n',
+          `limits:\n  blockingLockMs: ${probes ? '250ms' : '0'}\n`,
         ),
       );
       expect(r.report?.findings.filter((f) => f.hazard === 'blocking-lock')).toEqual([]);
@@ -197,6 +203,38 @@ SELECT pg_sleep(0.4);`,
       const step = r.report?.targets[0]?.steps[0];
       expect(step?.transaction).toBe('none');
       expect(step?.locks.find((l) => l.table === 'orders')?.mode).toBe('ShareUpdateExclusiveLock');
+    });
+
+    it('puts measured blocking per table and operation in the report where probes can run (steps[].blocked)', async () => {
+      const files = change({
+        'migrations/0003_orders_total_idx.up.sql': 'CREATE INDEX orders_total_idx ON orders (total_cents);\nSELECT pg_sleep(0.4);',
+        'migrations/0003_orders_total_idx.down.sql': 'DROP INDEX orders_total_idx;',
+      });
+      const r = await run(files);
+      const target = r.report?.targets[0];
+      const steps = target?.steps ?? [];
+      expect(steps.map((s) => s.phase)).toEqual(['change', 'rollback', 'reapply']);
+      if (!probes) {
+        for (const s of steps) expect(s).not.toHaveProperty('blocked');
+        expect(target?.notes.join('\n')).toMatch(/blocking is inferred from lock mode × hold time/);
+        expect(errors(r.report, 'blocking-lock')).toEqual([]);
+        return;
+      }
+      for (const s of steps) expect(s.blocked?.length, `${s.phase} step`).toBeGreaterThan(0);
+      const orders = (op: string) => steps[0]?.blocked?.find((b) => b.table === 'orders' && b.operation === op);
+      // SHARE for the index build and the pause after it: writes wait, reads do not.
+      expect(orders('insert')).toMatchObject({ blockedBy: ['migration'] });
+      expect(orders('insert')!.maxBlockedMs).toBeGreaterThanOrEqual(380);
+      expect(orders('read')!.maxBlockedMs).toBeLessThan(200);
+      // customers is probed as the parent of orders' foreign key.
+      expect(steps[0]?.blocked?.find((b) => b.table === 'customers' && b.operation === 'fk-share')?.attempts).toBeGreaterThan(0);
+      expect(target?.notes.join('\n')).toMatch(/blocking measured by traffic probes/);
+      expect(r.stdout).toMatch(/orders W \d+ ms \(measured\)/);
+
+      await project?.dispose();
+      const bare = await run(files, ['--no-probes']);
+      for (const s of bare.report?.targets[0]?.steps ?? []) expect(s).not.toHaveProperty('blocked');
+      expect(bare.report?.targets[0]?.notes.join('\n')).toMatch(/traffic probes are off/);
     });
 
     it('cancels a hung step at the step timeout and reports it', async () => {
