@@ -24,7 +24,7 @@ describe('the longest blocked window', () => {
   });
 
   it('joins attempts that gave up waiting with the one that finally got through', () => {
-    // lock_timeout 500 ms three times, then the lock came free 200 ms into the fourth attempt.
+    // Timed out waiting for a lock three times, then the lock came free 200 ms into the fourth attempt.
     const attempts = series([[0.4], [500, '55P03'], [500, '55P03'], [500, '55P03'], [200], [0.4]], 1);
     expect(longestBlockedWindow(attempts)).toBe(500 * 3 + 200 + 3);
   });

@@ -4,7 +4,7 @@ import type { Session } from '../../engines/engine.ts';
 import { displayName } from '../../observe/postgres/names.ts';
 import type { ProbeControl, ProbeDialect, ProbePlan } from '../probes.ts';
 import { planProbes } from './plan.ts';
-import { AccountedSession, PostgresProbeSession } from './probe-session.ts';
+import { AccountedSession, CONTROL_STATEMENT_TIMEOUT_MS, PostgresProbeSession } from './probe-session.ts';
 
 export class PostgresProbeControl extends AccountedSession implements ProbeControl {
   private constructor(
@@ -16,7 +16,7 @@ export class PostgresProbeControl extends AccountedSession implements ProbeContr
 
   static async open(session: Session, exclude: ReadonlySet<string>): Promise<PostgresProbeControl> {
     const control = new PostgresProbeControl(session, exclude);
-    await control.prepare();
+    await control.prepare(CONTROL_STATEMENT_TIMEOUT_MS);
     return control;
   }
 

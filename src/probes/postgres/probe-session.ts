@@ -12,12 +12,13 @@
 //
 // Why the tally: pg_stat_user_tables is shared by all sessions and counts rolled-back work (a
 // rolled-back INSERT adds to n_tup_ins). A backend keeps its counts pending and flushes them to
-// the shared table at an idle moment (outside a transaction), at most once a second unless forced.
-// pg_stat_xact_user_tables shows this backend's pending counts plus its open transaction's. So
-// the session reads them and forces the flush in the same statement — the pending counts at that
-// moment are exactly what it flushes — and makes sure no flush of its own choosing can happen in
-// between: it reads at least every READ_EVERY_MS, and before ending a transaction more than
-// READ_BEFORE_MS after the last flush it reads inside the transaction first.
+// the shared table at an idle moment (outside a transaction), on its own at most once per second
+// (PGSTAT_MIN_INTERVAL, PostgreSQL 15+), or when forced. pg_stat_xact_user_tables shows this
+// backend's pending counts plus its open transaction's. So the session reads them and forces the
+// flush in the same statement — what it read is exactly what gets flushed — and sees to it that
+// no flush of the server's own choosing comes in between: it reads before an attempt once
+// READ_EVERY_MS have passed since the last flush, and an attempt, failed or not, ends within
+// PROBE_STATEMENT_TIMEOUT_MS, so the idle moment after it comes well inside the second.
 import { performance } from 'node:perf_hooks';
 import { DatabaseError, type Session } from '../../engines/engine.ts';
 import { tally, type RowCounts } from '../activity.ts';
@@ -26,17 +27,21 @@ import type { Attempt } from '../stats.ts';
 
 /** How probe sessions show in pg_stat_activity. */
 export const PROBE_APPLICATION_NAME = 'rehearse-probe';
-/** Bounds an attempt whatever it waits for: a probe never hangs. */
-export const PROBE_STATEMENT_TIMEOUT_MS = 5_000;
 /** The longest a probe waits for one lock before retrying (lower when deadlock_timeout is low). */
-export const PROBE_LOCK_TIMEOUT_MS = 500;
+export const PROBE_LOCK_TIMEOUT_MS = 400;
+/**
+ * Bounds an attempt, whatever it waits for. A point read or a one-row write that has not finished
+ * in half a second is stuck, not slow; it counts as a wait (57014) and the probe retries.
+ */
+export const PROBE_STATEMENT_TIMEOUT_MS = 500;
+/** The control session's catalog queries get more room: they run between steps, not against them. */
+export const CONTROL_STATEMENT_TIMEOUT_MS = 10_000;
 /** A probe session left in a transaction (rehearse stopped mid-attempt) is ended by the server. */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 
-// PostgreSQL flushes a backend's pending counts on its own at most once per PGSTAT_MIN_INTERVAL
-// (1 s, PostgreSQL 15+). Reading them well inside that leaves a wide margin for a busy machine.
-const READ_EVERY_MS = 250;
-const READ_BEFORE_MS = 600;
+// Read every 200 ms at most, plus a 500 ms attempt: the next idle moment comes at most 0.7 s after
+// the last flush, leaving 0.3 s of the second for a busy machine's scheduling delays.
+const READ_EVERY_MS = 200;
 
 const PENDING_COUNTS_SQL = `
 SELECT pg_stat_force_next_flush() AS flushed,
@@ -57,8 +62,8 @@ export class AccountedSession implements AccountedConnection {
     return this.session.backendPid;
   }
 
-  /** Settings of every probe-side session, then a first flush, so the tally starts from zero. */
-  protected async prepare(): Promise<void> {
+  /** Settings of a probe-side session, then a first flush, so the tally starts from zero. */
+  protected async prepare(statementTimeoutMs: number): Promise<void> {
     const { rows } = await this.session.query<{ ms: string }>(`SELECT setting AS ms FROM pg_settings WHERE name = 'deadlock_timeout'`);
     const deadlockMs = Number(rows[0]?.ms ?? 1_000);
     const lockTimeoutMs = Math.max(10, Math.min(PROBE_LOCK_TIMEOUT_MS, Math.floor(deadlockMs / 2)));
@@ -66,7 +71,7 @@ export class AccountedSession implements AccountedConnection {
       [
         `SET application_name = '${PROBE_APPLICATION_NAME}'`,
         `SET lock_timeout = ${lockTimeoutMs}`,
-        `SET statement_timeout = ${PROBE_STATEMENT_TIMEOUT_MS}`,
+        `SET statement_timeout = ${statementTimeoutMs}`,
         `SET idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
         // Probe statements carry their sample values as literals.
         `SET standard_conforming_strings = on`,
@@ -99,13 +104,9 @@ export class AccountedSession implements AccountedConnection {
     }
   }
 
-  /** Whether the next idle moment could flush on its own, so the counters must be read first. */
-  protected mustReadBefore(idle: 'between attempts' | 'ending a transaction'): boolean {
-    return performance.now() - this.#lastFlush >= (idle === 'between attempts' ? READ_EVERY_MS : READ_BEFORE_MS);
-  }
-
-  protected flushedNow(): void {
-    this.#lastFlush = performance.now();
+  /** Whether the idle moment after an attempt could come late enough to flush on its own. */
+  protected mustReadFirst(): boolean {
+    return performance.now() - this.#lastFlush >= READ_EVERY_MS;
   }
 
   /** Pending counts of this backend (plus its open transaction's), and a forced flush of them. */
@@ -123,30 +124,24 @@ export class AccountedSession implements AccountedConnection {
 export class PostgresProbeSession extends AccountedSession implements ProbeConnection {
   static async open(session: Session): Promise<PostgresProbeSession> {
     const probe = new PostgresProbeSession(session);
-    await probe.prepare();
+    await probe.prepare(PROBE_STATEMENT_TIMEOUT_MS);
     return probe;
   }
 
   async attempt(sql: string): Promise<Attempt> {
-    if (this.mustReadBefore('between attempts')) await this.readCounts();
+    if (this.mustReadFirst()) await this.readCounts();
     const start = performance.now();
-    let sqlstate: string | undefined;
     try {
-      // One round trip. The savepoint is there so the tally can be read after a failure.
-      await this.session.exec(`BEGIN; SAVEPOINT probe; ${sql}`);
+      // One round trip. Reads run in a transaction too, the same for every operation.
+      await this.session.exec(`BEGIN; ${sql}; ROLLBACK`);
+      return { startMs: start, endMs: performance.now() };
     } catch (error) {
       // No SQLSTATE: the connection itself failed, which is not a probe result.
       if (!(error instanceof DatabaseError) || !error.sqlstate) throw error;
-      sqlstate = error.sqlstate;
+      const end = performance.now();
+      // The failed statement left the transaction open (aborted); its counts stay pending.
+      await this.session.exec('ROLLBACK');
+      return { startMs: start, endMs: end, sqlstate: error.sqlstate };
     }
-    const end = performance.now();
-    const read = this.mustReadBefore('ending a transaction');
-    if (read) {
-      if (sqlstate) await this.session.exec('ROLLBACK TO SAVEPOINT probe');
-      await this.readCounts();
-    }
-    await this.session.exec('ROLLBACK');
-    if (read) this.flushedNow();
-    return sqlstate ? { startMs: start, endMs: end, sqlstate } : { startMs: start, endMs: end };
   }
 }
