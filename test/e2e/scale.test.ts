@@ -16,8 +16,8 @@ CREATE TABLE events (id bigint PRIMARY KEY, item_id int NOT NULL REFERENCES item
   'migrations/0003_score_events.up.sql': 'UPDATE events SET score = amount * 2;',
   'migrations/0003_score_events.down.sql': 'UPDATE events SET score = NULL;',
   'seed.sql': `
-INSERT INTO items SELECT g, (g * 7919) % 3001 FROM generate_series(1, 3000) g;
-INSERT INTO events SELECT g, 1 + g % 3000, g % 1000 FROM generate_series(1, 150000) g;`,
+INSERT INTO items SELECT g, (g * 7919) % 6007 FROM generate_series(1, 6000) g;
+INSERT INTO events SELECT g, 1 + g % 6000, g % 1000 FROM generate_series(1, 150000) g;`,
 };
 
 describeEngine('postgres', (engine) => {
@@ -28,7 +28,7 @@ describeEngine('postgres', (engine) => {
       project = await makeProject(FILES);
       // Production ×20 the dataset: scale runs start on their own (from ×10).
       r = await runCli(
-        ['run', '--migrations', 'migrations', '--dataset', 'seed.sql', '--dataset-version', '0001', '--production-rows', 'items=60k,events=3M', '--json', 'report.json', ...engineArgs(engine.kind)],
+        ['run', '--migrations', 'migrations', '--dataset', 'seed.sql', '--dataset-version', '0001', '--production-rows', 'items=120k,events=3M', '--json', 'report.json', ...engineArgs(engine.kind)],
         project.dir,
       );
     }, 120_000);
