@@ -162,6 +162,15 @@ describe('blocking-lock', () => {
       expect(finding?.advice).toMatch(/CREATE INDEX CONCURRENTLY/);
     });
 
+    it('names the lock that explains all the traffic that waited, before a longer-held one that explains part of it', () => {
+      const addPkLocks = [
+        lock({ mode: 'ShareLock', blocks: { reads: false, writes: true }, heldMs: 3_200 }),
+        lock({ mode: 'AccessExclusiveLock', heldMs: 3_190 }),
+      ];
+      const s = step({ statements: [addPk], locks: addPkLocks, blocked: [blocked({ maxBlockedMs: 3_150 }), blocked({ operation: 'update', maxBlockedMs: 3_180 })] });
+      expect(blockingLockCheck.run(context([s]))[0]?.message).toContain('takes ACCESS EXCLUSIVE and holds it 3.2 s');
+    });
+
     it('does not infer an error for a table whose probes measured no blocking above the limit', () => {
       // The trace says SHARE for 2.3 s, but the probes got through: the lock was not in their way that long.
       const s = step({ statements: [createIndex], locks: [shareLock], blocked: probes(400) });

@@ -161,9 +161,11 @@ function inferredDraft(step: StepEvidence, lock: LockEvidence, limitMs: number):
 function measuredDraft(step: StepEvidence, measured: MeasuredTraffic, limitMs: number): Draft {
   const over: BlockedTraffic = { reads: (measured.readsMs ?? 0) > limitMs, writes: (measured.writesMs ?? 0) > limitMs };
   const blockedMs = Math.max(over.reads ? measured.readsMs! : 0, over.writes ? measured.writesMs! : 0);
+  // A lock that explains all the traffic that waited comes first, then the longest held.
+  const explains = (l: LockEvidence) => Number(over.reads && l.blocks.reads) + Number(over.writes && l.blocks.writes);
   const lock = step.locks
-    .filter((l) => normalizeTable(l.table) === normalizeTable(measured.table) && !l.newRelation && ((over.reads && l.blocks.reads) || (over.writes && l.blocks.writes)))
-    .sort((a, b) => b.heldMs - a.heldMs)[0];
+    .filter((l) => normalizeTable(l.table) === normalizeTable(measured.table) && !l.newRelation && explains(l) > 0)
+    .sort((a, b) => explains(b) - explains(a) || b.heldMs - a.heldMs)[0];
   const blockedBy = [...new Set(measured.probes.flatMap((p) => p.blockedBy))];
   const figures = measured.probes.map((p) => `${OPERATION_LABEL[p.operation]} ${formatDuration(p.maxBlockedMs)}`).join(', ');
   const story = lock ? lockStory(step, lock) : undefined;

@@ -100,7 +100,7 @@ export class ProbeRunner implements TrafficProbes {
 
 /** One probe: a session repeating one target's statement. */
 class Lane {
-  readonly attempts = new AttemptLog();
+  readonly log = new AttemptLog();
   /** When the attempt in flight started. */
   inFlightSince: number | undefined;
   readonly blockers = new Set<number>();
@@ -120,7 +120,7 @@ class Lane {
         this.inFlightSince = performance.now();
         const attempt = await this.connection.attempt(this.target.statements[i % this.target.statements.length]!);
         this.inFlightSince = undefined;
-        this.attempts.add(attempt);
+        this.log.add(attempt);
         next = Math.max(next + intervalMs, performance.now());
         await untilOrStopped(next, stopped);
       }
@@ -195,17 +195,17 @@ class Probing implements RunningProbes {
     }
     if (untallied) notes.push("a probe session failed before its reads and writes were tallied: a step's row counts may include some of them");
     this.release(healthy, notes, controlLost);
-    return { blocked: this.lanes.filter((l) => l.failure === undefined && l.attempts.attempts > 0).map((l) => this.#evidence(l)), activity: rows };
+    return { blocked: this.lanes.filter((l) => l.failure === undefined && l.log.attempts > 0).map((l) => this.#evidence(l)), activity: rows };
   }
 
   #evidence(lane: Lane): BlockedEvidence {
-    const blockedBy = [...lane.blockers].sort((a, b) => a - b).map((pid) => (pid === this.migrationPid ? ('migration' as const) : pid));
+    const others = [...lane.blockers].filter((pid) => pid !== this.migrationPid).sort((a, b) => a - b);
     return {
       table: lane.target.table,
       operation: lane.target.operation,
-      ...lane.attempts.figures(),
+      ...lane.log.figures(),
       // The migration first, then other backends.
-      blockedBy: [...new Set(blockedBy)].sort((a, b) => (a === 'migration' ? -1 : b === 'migration' ? 1 : a - b)),
+      blockedBy: lane.blockers.has(this.migrationPid) ? ['migration', ...others] : others,
     };
   }
 

@@ -26,7 +26,7 @@ export interface ProbeOutcome {
 }
 
 export interface RunningProbes {
-  /** Stops the probes, lets attempts in flight finish, and returns what was measured. */
+  /** Stops the probes, lets attempts in flight finish, and returns what was measured. Never throws: failures become notes. */
   stop(): Promise<ProbeOutcome>;
 }
 
