@@ -48,8 +48,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const interactive = flags.progress && process.stderr.isTTY === true && !process.env.CI;
   if (!interactive && flags.progress) plainProgress(events, (line) => process.stderr.write(`${line}\n`));
   const notes: string[] = [];
-  if (flags.base) notes.push(`--base ${flags.base} was given, but the git trunk/change split is not implemented yet: every migration above the dataset's version was rehearsed as the change`);
-  if (flags.previousQueries) notes.push(`--previous-queries was given, but the previous-app-version replay is not implemented yet: its queries were not checked`);
+  if (flags.base) notes.push(`--base ${flags.base} was given, but rehearse does not split trunk and change from git yet: every migration above the dataset's version was rehearsed as the change`);
+  if (flags.previousQueries) notes.push(`--previous-queries was given, but rehearse does not replay the previous app version's queries yet: they were not checked`);
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
