@@ -28,6 +28,11 @@ export interface HeldLock {
   mode: string;
 }
 
+export interface TransactionCounters {
+  rowsProcessed: number;
+  sharedLocks: number;
+}
+
 /** The size of the shared lock table and the settings it derives from. */
 export interface LockCapacity {
   locks: number;
@@ -60,13 +65,13 @@ export interface Observer {
   /** Relation locks this session holds right now (inside its transaction). */
   heldLocks(session: Session): Promise<HeldLock[]>;
   /**
-   * Rows this session's open transaction has read and written so far, all tables together
-   * (PostgreSQL: its pending pg_stat_xact_user_tables counts). Differences between statements say
-   * how much data each statement processed, which is what its cost grows with.
+   * Two counters of this session's open transaction, read in one round trip after every
+   * statement: `rowsProcessed`, the rows it has read and written so far in all tables
+   * (PostgreSQL: its pending pg_stat_xact_user_tables counts; differences between statements say
+   * how much data each processed, which is what its cost grows with), and `sharedLocks`, the locks
+   * it holds in the shared lock table (fast-path locks excluded).
    */
-  rowsProcessedInTransaction(session: Session): Promise<number>;
-  /** How many locks this session holds in the shared lock table right now (any object, fast-path locks excluded). */
-  sharedLockCount(session: Session): Promise<number>;
+  transactionCounters(session: Session): Promise<TransactionCounters>;
   /** How many locks the engine's shared lock table can hold, or undefined where it has no such limit. */
   lockCapacity(session: Session): Promise<LockCapacity | undefined>;
   beginStep(session: Session): Promise<StepBaseline>;

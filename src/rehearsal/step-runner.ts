@@ -123,7 +123,7 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
         const control = transactionControl(stmt);
         if (control === 'open') {
           inTransaction = true;
-          processedSoFar = await observer.rowsProcessedInTransaction(session);
+          processedSoFar = (await observer.transactionCounters(session)).rowsProcessed;
         }
         if (control === 'close') {
           locks.releaseAll(end);
@@ -132,10 +132,10 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
       }
       if (inTransaction) {
         locks.seenInTransaction(await observer.heldLocks(session), stmt.index, start);
-        peakLocks = Math.max(peakLocks, await observer.sharedLockCount(session));
-        const processed = await observer.rowsProcessedInTransaction(session);
-        statements.at(-1)!.rowsProcessed = processed - processedSoFar;
-        processedSoFar = processed;
+        const counters = await observer.transactionCounters(session);
+        peakLocks = Math.max(peakLocks, counters.sharedLocks);
+        statements.at(-1)!.rowsProcessed = counters.rowsProcessed - processedSoFar;
+        processedSoFar = counters.rowsProcessed;
       } else if (!stmt.transactionControl) {
         // A statement shorter than the monitor's poll interval may finish unseen: then the locks
         // its parse tree implies stand in for what the monitor missed.

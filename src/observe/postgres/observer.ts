@@ -3,7 +3,7 @@
 // pg_stat_user_tables for rows read and written, the WAL position for bytes written.
 import type { Session } from '../../engines/engine.ts';
 import type { StateSnapshot, TableRows } from '../../rehearsal/evidence.ts';
-import type { HeldLock, LockCapacity, LockMonitor, Observer, StepBaseline, StorageMap } from '../observer.ts';
+import type { HeldLock, LockCapacity, TransactionCounters, LockMonitor, Observer, StepBaseline, StorageMap } from '../observer.ts';
 import { tableContents } from './content.ts';
 import { postgresBlockedBy } from './lock-modes.ts';
 import { PostgresLockMonitor } from './lock-monitor.ts';
@@ -86,19 +86,16 @@ export class PostgresObserver implements Observer {
     return rows.map(heldLockFromRow);
   }
 
-  async rowsProcessedInTransaction(session: Session): Promise<number> {
-    // Pending counts since the last flush; the step's baseline flushed them, and nothing is
+  async transactionCounters(session: Session): Promise<TransactionCounters> {
+    // Pending counts since the last flush: the step's baseline flushed them, and nothing is
     // flushed while a transaction is open.
-    const { rows } = await session.query<{ n: string | null }>(
-      `SELECT sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) + n_tup_ins + n_tup_upd + n_tup_del)::int8::text AS n
-       FROM pg_stat_xact_user_tables`,
+    const { rows } = await session.query<{ rows: string | null; locks: number }>(
+      `SELECT (SELECT sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) + n_tup_ins + n_tup_upd + n_tup_del)
+                 FROM pg_stat_xact_user_tables)::int8::text AS rows,
+              (SELECT count(*) FROM pg_locks WHERE pid = $1 AND NOT fastpath)::int AS locks`,
+      [session.backendPid],
     );
-    return Number(rows[0]?.n ?? 0);
-  }
-
-  async sharedLockCount(session: Session): Promise<number> {
-    const { rows } = await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE pid = $1 AND NOT fastpath`, [session.backendPid]);
-    return rows[0]?.n ?? 0;
+    return { rowsProcessed: Number(rows[0]?.rows ?? 0), sharedLocks: rows[0]?.locks ?? 0 };
   }
 
   /**
