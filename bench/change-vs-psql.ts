@@ -19,23 +19,27 @@
 // sets hint bits and warms the cache). The ratio is median(rehearse change) / median(psql -1 -f);
 // target ≤ 1.10. Speed is measured, never asserted: a miss prints MISS and exits 0; only a
 // failure to run exits non-zero. Results go to bench/results/<timestamp>.json (git-ignored).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { BenchError } from './lib/bench-error.ts';
+import { BenchDatabases } from './lib/bench-databases.ts';
+import { requireClient, run, tail } from './lib/child-processes.ts';
+import { describeFixtures, describeRows, fixturesIn, invoiceRows, type Migration } from './lib/fixtures.ts';
+import { interleavedOrder, type RepetitionOf } from './lib/interleave.ts';
+import { cleanupOnce, exitWith, interrupted, startBench } from './lib/lifecycle.ts';
+import { loadavg1, machineInfo, machineLoadLine } from './lib/machine.ts';
+import { parseBenchOptions } from './lib/options.ts';
+import { fmtMs, log, table } from './lib/output.ts';
+import { BENCH_DIR } from './lib/paths.ts';
+import { rehearseBuild, resultsHead, writeResults } from './lib/results.ts';
+import { runRehearseChange, type RehearseChange } from './lib/rehearse-cli.ts';
+import { column, median, round, stats } from './lib/stats.ts';
 
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(BENCH_DIR, '..');
-const FIXTURES = join(BENCH_DIR, 'fixtures');
-const MIGRATIONS_DIR = join(FIXTURES, 'migrations');
-const SEED = join(FIXTURES, 'seed.sql');
-const DATASET_VERSION = '0002';
 const TARGET_RATIO = 1.1;
 const DEFAULT_ROWS = 1_000_000;
+const FIXTURES = fixturesIn(join(BENCH_DIR, 'fixtures'), '0002', DEFAULT_ROWS);
 const DB_PREFIX = 'bench_cvp_';
 const TRACKING = 'schema_migrations';
 
@@ -51,130 +55,21 @@ const HELP = `usage: npx tsx bench/change-vs-psql.ts [--rows N] [--repeat N] [--
 
 Exit status: 0 when it ran (PASS or MISS against the ${TARGET_RATIO.toFixed(2)}× target), 1 when it could not run.`;
 
-interface Options {
-  rows: number;
-  repeat: number;
-  url: string;
-}
-
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      rows: { type: 'string' },
-      repeat: { type: 'string' },
-      url: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const int = (name: string, v: string | undefined, dflt: number, min: number) => {
-    if (v === undefined) return dflt;
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < min) throw new BenchError(`--${name} must be an integer ≥ ${min}, got ${v}`);
-    return n;
-  };
-  return {
-    rows: int('rows', values.rows, DEFAULT_ROWS, 10),
-    repeat: int('repeat', values.repeat, 5, 1),
-    url:
-      values.url ??
-      process.env.REHEARSE_BENCH_URL ??
-      process.env.REHEARSE_TEST_PG_URL ??
-      'postgres://postgres@127.0.0.1:5432/postgres',
-  };
-}
-
-class BenchError extends Error {}
-
 // ---------------------------------------------------------------------------------------------
-// fixtures
-
-interface ChangeMigration {
-  id: string; // 0003_backfill_display_name
-  version: bigint;
-  up: string; // absolute path
-}
-
-function readMigrations(): { trunk: ChangeMigration[]; change: ChangeMigration[] } {
-  const all: ChangeMigration[] = [];
-  for (const f of readdirSync(MIGRATIONS_DIR).sort()) {
-    const m = /^(\d+)_(.+)\.up\.sql$/.exec(f);
-    if (!m) continue;
-    all.push({ id: `${m[1]}_${m[2]}`, version: BigInt(m[1]!), up: join(MIGRATIONS_DIR, f) });
-  }
-  all.sort((a, b) => (a.version < b.version ? -1 : 1));
-  const at = BigInt(DATASET_VERSION);
-  return { trunk: all.filter((m) => m.version <= at), change: all.filter((m) => m.version > at) };
-}
-
-/** The seed for --rows: the fixture itself at the default size, else a copy with the count rewritten. */
-function seedFor(rows: number, workDir: string): string {
-  if (rows === DEFAULT_ROWS) return SEED;
-  const text = readFileSync(SEED, 'utf8');
-  const marked = /\b\d+ \/\* rows \*\//g;
-  if (!text.match(marked)) throw new BenchError(`${SEED}: no "N /* rows */" marker to rewrite for --rows`);
-  const path = join(workDir, 'seed.sql');
-  writeFileSync(path, text.replace(marked, `${rows} /* rows */`));
-  return path;
-}
-
-// ---------------------------------------------------------------------------------------------
-// processes and databases
-
-interface ProcResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-const children = new Set<ReturnType<typeof spawn>>();
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<ProcResult> {
-  return new Promise((resolvePromise, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { env, cwd: ROOT, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    children.add(child);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => {
-      children.delete(child);
-      reject(new BenchError(`cannot start ${cmd}: ${e.message}`));
-    });
-    child.on('close', (code, signal) => {
-      const ms = performance.now() - t0;
-      children.delete(child);
-      resolvePromise({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms });
-    });
-    if (input !== undefined) child.stdin!.end(input);
-  });
-}
-
-function tail(s: string, lines = 15): string {
-  return s.trimEnd().split('\n').slice(-lines).join('\n');
-}
+// databases
 
 function quoteIdent(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-class Server {
+class Server extends BenchDatabases {
   readonly admin: pg.Client;
-  readonly created = new Set<string>();
   /** URL without password (psql gets it through PGPASSWORD), and the env for child processes. */
   readonly env: NodeJS.ProcessEnv;
   private readonly base: URL;
-  private counter = 0;
 
   constructor(readonly url: string) {
+    super(DB_PREFIX);
     this.base = new URL(url);
     const password = decodeURIComponent(this.base.password);
     this.base.password = '';
@@ -201,10 +96,6 @@ class Server {
     return c;
   }
 
-  name(purpose: string): string {
-    return `${DB_PREFIX}${process.pid}_${++this.counter}_${purpose}`;
-  }
-
   async create(name: string, template: string, options = ''): Promise<number> {
     const t0 = performance.now();
     // The same statement rehearse's engine uses (server default strategy: WAL_LOG on 15).
@@ -213,28 +104,16 @@ class Server {
     return performance.now() - t0;
   }
 
-  async drop(name: string): Promise<void> {
+  override async drop(name: string): Promise<void> {
     await this.admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     this.created.delete(name);
   }
 
-  /** Databases of earlier bench runs whose process is gone (a crash, a kill -9). */
-  async dropLeftovers(): Promise<string[]> {
+  protected override async listPrefixed(): Promise<string[]> {
     const { rows } = await this.admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
-      `${DB_PREFIX}%`,
+      `${this.prefix}%`,
     ]);
-    const dropped: string[] = [];
-    for (const { datname } of rows) {
-      const pid = Number(/^bench_cvp_(\d+)_/.exec(datname)?.[1]);
-      if (!pid || pid === process.pid || isAlive(pid)) continue;
-      await this.drop(datname).catch(() => undefined);
-      dropped.push(datname);
-    }
-    return dropped;
-  }
-
-  async dropAll(): Promise<void> {
-    for (const name of [...this.created]) await this.drop(name).catch(() => undefined);
+    return rows.map((r) => r.datname);
   }
 
   /**
@@ -255,15 +134,6 @@ class Server {
          AND coalesce(application_name, '') NOT IN ('rehearse', 'rehearse-bench', 'psql')`,
     );
     return Number(rows[0]?.n ?? 0);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -288,7 +158,7 @@ async function setTracking(c: pg.Client, version: bigint, dirty: boolean): Promi
  * transaction per file on an empty database (tracking table kept as golang-migrate does), then the
  * seed script in one transaction.
  */
-async function buildTemplate(server: Server, trunk: ChangeMigration[], seed: string): Promise<{ name: string; ms: number }> {
+async function buildTemplate(server: Server, trunk: Migration[], seed: string): Promise<{ name: string; ms: number }> {
   const t0 = performance.now();
   const name = server.name('seeded');
   await server.create(name, 'template0', ` ENCODING 'UTF8'`);
@@ -339,7 +209,7 @@ interface PsqlFileRun {
   perMigration: Record<string, number>;
 }
 
-async function runPsqlPerFile(server: Server, template: string, change: ChangeMigration[]): Promise<PsqlFileRun> {
+async function runPsqlPerFile(server: Server, template: string, change: Migration[]): Promise<PsqlFileRun> {
   const db = server.name('psqlfile');
   const cloneMs = await server.create(db, template);
   try {
@@ -373,7 +243,7 @@ interface PsqlSessionRun {
   perMigration: Record<string, SessionStep>;
 }
 
-async function runPsqlSession(server: Server, template: string, change: ChangeMigration[]): Promise<PsqlSessionRun> {
+async function runPsqlSession(server: Server, template: string, change: Migration[]): Promise<PsqlSessionRun> {
   const db = server.name('psqlsession');
   await server.create(db, template);
   try {
@@ -398,7 +268,7 @@ async function runPsqlSession(server: Server, template: string, change: ChangeMi
         mark(`${m.id} t1`),
       );
     }
-    const r = await run('psql', [...PSQL_BASE, '-A', '-t', '-d', server.urlOf(db)], server.env, script.join('\n') + '\n');
+    const r = await run('psql', [...PSQL_BASE, '-A', '-t', '-d', server.urlOf(db)], server.env, { text: script.join('\n') + '\n' });
     if (r.code !== 0) throw new BenchError(`psql session on ${db} failed (exit ${r.code ?? r.signal}):\n${tail(r.stderr)}`);
     const marks = new Map<string, number>();
     for (const line of r.stdout.split('\n')) {
@@ -432,82 +302,20 @@ function psqlQuote(path: string): string {
   return `'${path.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-interface RehearseStep {
-  stepMs: number;
-  statementsMs: number;
-  statements: number;
-  status: string;
-}
+/** rehearse's change steps (each with its status), and the dataset's clone time. */
+type RehearseRun = RehearseChange<{ status: string }> & { cloneMs: number };
 
-interface RehearseRun {
-  changeMs: number;
-  changeStatementsMs: number;
-  perMigration: Record<string, RehearseStep>;
-  wallMs: number;
-  targetDurationMs: number;
-  buildMs: number;
-  cloneMs: number;
-  exitCode: number;
-  verdict: string;
-  report: string;
-}
-
-async function runRehearse(server: Server, seed: string, change: ChangeMigration[], reportPath: string): Promise<RehearseRun> {
-  const args = [
-    join(ROOT, 'bin', 'rehearse.js'),
-    'run',
-    '--migrations',
-    MIGRATIONS_DIR,
-    '--engine',
-    'postgres',
-    '--url',
-    server.url,
-    '--dataset',
+async function runRehearse(server: Server, seed: string, change: Migration[], reportPath: string): Promise<RehearseRun> {
+  const { run: r, target } = await runRehearseChange({
+    engine: 'postgres',
+    url: server.url,
+    fixtures: FIXTURES,
     seed,
-    '--dataset-version',
-    DATASET_VERSION,
-    '--json',
     reportPath,
-  ];
-  const r = await run(process.execPath, args, { ...process.env, CI: '1' });
-  // 0 pass, 1 fail (findings: this change has hazards on purpose); anything else: it did not run.
-  if (r.code !== 0 && r.code !== 1) {
-    throw new BenchError(`rehearse exited ${r.code ?? r.signal}:\n${tail(r.stderr)}\n${tail(r.stdout)}`);
-  }
-  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as {
-    verdict: string;
-    targets: {
-      durationMs: number;
-      dataset: { buildMs?: number; cloneMs?: number };
-      steps: { migration: string; phase: string; status: string; durationMs: number; statements: { durationMs: number }[] }[];
-    }[];
-  };
-  const target = report.targets[0];
-  if (!target) throw new BenchError(`${reportPath}: no target in the report`);
-  const perMigration: Record<string, RehearseStep> = {};
-  let changeMs = 0;
-  let changeStatementsMs = 0;
-  for (const s of target.steps.filter((x) => x.phase === 'change')) {
-    if (s.status !== 'success') throw new BenchError(`rehearse: change step ${s.migration} ended ${s.status} (see ${reportPath})`);
-    const statementsMs = s.statements.reduce((a, x) => a + x.durationMs, 0);
-    perMigration[s.migration] = { stepMs: s.durationMs, statementsMs: round(statementsMs), statements: s.statements.length, status: s.status };
-    changeMs += s.durationMs;
-    changeStatementsMs += statementsMs;
-  }
-  const missing = change.filter((m) => !perMigration[m.id]).map((m) => m.id);
-  if (missing.length) throw new BenchError(`rehearse: no change step for ${missing.join(', ')} in ${reportPath}`);
-  return {
-    changeMs: round(changeMs),
-    changeStatementsMs: round(changeStatementsMs),
-    perMigration,
-    wallMs: round(r.ms),
-    targetDurationMs: target.durationMs,
-    buildMs: target.dataset.buildMs ?? NaN,
-    cloneMs: target.dataset.cloneMs ?? NaN,
-    exitCode: r.code ?? -1,
-    verdict: report.verdict,
-    report: reportPath,
-  };
+    change,
+    stepExtra: (s) => ({ status: s.status }),
+  });
+  return { ...r, cloneMs: target.dataset.cloneMs ?? NaN };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -594,96 +402,34 @@ async function psqlStartup(server: Server, db: string, n = 7): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// statistics and output
-
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-function stats(xs: number[]): { median: number; min: number; max: number } {
-  return { median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) };
-}
-
-function fmtMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '—';
-  return ms >= 100 ? `${Math.round(ms).toLocaleString('en-US')} ms` : `${ms.toFixed(1)} ms`;
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-function log(msg: string) {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
-
-async function gitInfo(): Promise<{ commit?: string; dirty?: boolean }> {
-  try {
-    const head = await run('git', ['rev-parse', 'HEAD'], process.env);
-    const status = await run('git', ['status', '--porcelain', '--untracked-files=no'], process.env);
-    return { commit: head.stdout.trim() || undefined, dirty: status.stdout.trim().length > 0 };
-  } catch {
-    return {};
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // main
 
 type Contender = 'psql-file' | 'psql-session' | 'rehearse';
 
-interface Repetition {
-  rep: number;
-  order: Contender[];
+/** Before each contender: the CHECKPOINT before it (ms) and the machine's 1-minute load average then. */
+interface Repetition extends RepetitionOf<Contender, { checkpointMs: number; loadavg1: number }> {
   otherBackends: number;
-  /** Per contender: the CHECKPOINT before it (ms) and the machine's 1-minute load average then. */
-  before: Partial<Record<Contender, { checkpointMs: number; loadavg1: number }>>;
   psqlFile?: PsqlFileRun;
   psqlSession?: PsqlSessionRun;
   rehearse?: RehearseRun;
 }
 
 async function main(): Promise<number> {
-  const opts = parseOptions(process.argv.slice(2));
-  const startedAt = new Date();
-  const benchT0 = performance.now();
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const resultsDir = join(BENCH_DIR, 'results');
-  const reportsDir = join(resultsDir, `${stamp}-reports`);
-  const workDir = mkdtempSync(join(tmpdir(), 'rehearse-bench-'));
+  const opts = parseBenchOptions(process.argv.slice(2), {
+    help: HELP,
+    rows: DEFAULT_ROWS,
+    repeat: 5,
+    url: () => process.env.REHEARSE_BENCH_URL ?? process.env.REHEARSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
+  const { clock, reportsDir, workDir, trunk, change, seed } = startBench(opts.rows, FIXTURES, '');
 
-  const { trunk, change } = readMigrations();
-  if (change.length === 0) throw new BenchError(`${MIGRATIONS_DIR}: no migration above ${DATASET_VERSION}`);
-  const seed = seedFor(opts.rows, workDir);
-
-  const psqlVersion = await run('psql', ['--version'], process.env).catch(() => undefined);
-  if (!psqlVersion || psqlVersion.code !== 0) throw new BenchError('psql is not on PATH: the baseline needs it');
+  const psqlVersion = await requireClient('psql', 'psql');
 
   const server = new Server(opts.url);
-  const cleanup = async () => {
-    for (const c of children) c.kill('SIGTERM');
+  const cleanup = cleanupOnce(workDir, async () => {
     await server.dropAll();
     await server.admin.end().catch(() => undefined);
-    rmSync(workDir, { recursive: true, force: true });
-  };
-  let interrupted = false;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      interrupted = true;
-      log(`${sig}: dropping the bench databases`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  });
 
   try {
     try {
@@ -697,22 +443,16 @@ async function main(): Promise<number> {
         ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'synchronous_commit', 'fsync', 'wal_level',
          'maintenance_work_mem', 'autovacuum', 'full_page_writes', 'max_parallel_maintenance_workers')`,
     );
-    const leftovers = await server.dropLeftovers();
-    if (leftovers.length) log(`dropped ${leftovers.length} database(s) left by an earlier bench run: ${leftovers.join(', ')}`);
+    await server.dropLeftovers();
     const machine = {
-      cores: cpus().length,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      memoryGiB: round(totalmem() / 2 ** 30, 1),
-      host: hostname(),
-      node: process.version,
-      psql: psqlVersion.stdout.trim(),
+      ...machineInfo(),
+      psql: psqlVersion,
       server: `PostgreSQL ${ver[0]?.v.split(' ')[0]}`,
       serverSettings: Object.fromEntries(settings.map((s) => [s.name, s.unit ? `${s.setting} ${s.unit}` : s.setting])),
     };
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    const git = await gitInfo();
+    const rehearse = await rehearseBuild();
 
-    log(`rows ${opts.rows.toLocaleString('en-US')} (accounts) + ${Math.floor(opts.rows / 5).toLocaleString('en-US')} (invoices), repeat ${opts.repeat}, ${machine.server} at ${server.redacted}, ${machine.cores} cores`);
+    log(`rows ${opts.rows.toLocaleString('en-US')} (accounts) + ${invoiceRows(opts.rows).toLocaleString('en-US')} (invoices), repeat ${opts.repeat}, ${machine.server} at ${server.redacted}, ${machine.cores} cores`);
     log(`change: ${change.map((m) => m.id).join(', ')}`);
     log('building the seeded template (trunk migrations + seed, as rehearse builds its dataset)…');
     const template = await buildTemplate(server, trunk, seed);
@@ -722,11 +462,11 @@ async function main(): Promise<number> {
     log(`psql process start + connect + empty transaction: ${fmtMs(startupMs)}`);
 
     const reps: Repetition[] = [];
-    for (let i = 0; i < opts.repeat && !interrupted; i++) {
-      const order: Contender[] = i % 2 === 0 ? ['psql-file', 'psql-session', 'rehearse'] : ['rehearse', 'psql-session', 'psql-file'];
+    for (let i = 0; i < opts.repeat && !interrupted(); i++) {
+      const order = interleavedOrder<Contender>(i, ['psql-file', 'psql-session', 'rehearse']);
       const rep: Repetition = { rep: i + 1, order, otherBackends: await server.otherBackends(), before: {} };
       for (const who of order) {
-        rep.before[who] = { checkpointMs: round(await server.settle()), loadavg1: round(loadavg()[0] ?? NaN, 2) };
+        rep.before[who] = { checkpointMs: round(await server.settle()), loadavg1: loadavg1() };
         if (who === 'psql-file') {
           rep.psqlFile = await runPsqlPerFile(server, template.name, change);
           log(`rep ${i + 1}/${opts.repeat} psql -1 -f        ${fmtMs(rep.psqlFile.totalMs)}`);
@@ -743,13 +483,13 @@ async function main(): Promise<number> {
       }
       reps.push(rep);
     }
-    if (interrupted) return 130;
+    if (interrupted()) return 130;
 
     log('timing rehearse\'s instrumentation queries on a fresh clone…');
     const probe = await probeInstrumentation(server, template.name);
 
     // ---- summary
-    const col = <T>(f: (r: Repetition) => T | undefined) => reps.map(f).filter((x): x is T => x !== undefined);
+    const col = <T>(f: (r: Repetition) => T | undefined) => column(reps, f);
     const psqlFileTotals = stats(col((r) => r.psqlFile?.totalMs));
     const sessionTotals = stats(col((r) => r.psqlSession?.totalMs));
     const rehearseTotals = stats(col((r) => r.rehearse?.changeMs));
@@ -805,7 +545,7 @@ async function main(): Promise<number> {
     const out: string[] = [];
     out.push('');
     out.push(
-      `rehearse change vs psql — accounts ${opts.rows.toLocaleString('en-US')} rows, invoices ${Math.floor(opts.rows / 5).toLocaleString('en-US')} rows; ` +
+      `rehearse change vs psql — ${describeRows(opts.rows)}; ` +
         `${opts.repeat} repetitions (A/B interleaved); ${machine.server}; ${machine.cores} cores (${machine.cpu}); node ${machine.node}`,
     );
     out.push('per migration: medians over the repetitions; totals: median and min of the per-repetition sums');
@@ -873,42 +613,22 @@ async function main(): Promise<number> {
     out.push(`ratio  rehearse change / psql -1 -f (medians)      ${ratio.toFixed(3)}×   (of mins ${ratioMin.toFixed(3)}×)`);
     out.push(`ratio  rehearse change / psql 1 session (medians)  ${ratioSession.toFixed(3)}×`);
     out.push(`ratio  per repetition (rehearse / psql -1 -f)      ${pairedRatios.map((x) => x.toFixed(2)).join(' ')}  (median ${ratioPaired.toFixed(3)}×)`);
-    out.push(
-      `machine load (1-min load average when each contender started, ${machine.cores} cores): median ${loads.length ? median(loads).toFixed(2) : '—'}, ` +
-        `max ${loads.length ? Math.max(...loads).toFixed(2) : '—'}${median(loads) > machine.cores * 0.5 ? ' — others were busy on this machine: expect noise' : ''}`,
-    );
+    out.push(machineLoadLine(loads, machine.cores));
     out.push(`target ≤ ${TARGET_RATIO.toFixed(2)}×: ${pass ? 'PASS' : 'MISS'}`);
 
-    const resultPath = join(resultsDir, `${stamp}.json`);
     const result = {
-      benchmark: 'change-vs-psql',
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      benchWallMs: round(performance.now() - benchT0),
-      rehearse: { version: pkg.version, ...git },
-      options: { rows: opts.rows, invoiceRows: Math.floor(opts.rows / 5), repeat: opts.repeat, url: server.redacted },
+      ...resultsHead('change-vs-psql', clock, rehearse, opts, server.redacted),
       machine,
-      fixtures: { migrations: MIGRATIONS_DIR, seed: SEED, datasetVersion: DATASET_VERSION, change: change.map((m) => m.id), tableRows },
+      fixtures: { ...describeFixtures(FIXTURES, change), tableRows },
       summary,
       repetitions: reps,
     };
-    mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(resultPath, JSON.stringify(result, null, 2) + '\n');
-    out.push(`bench wall time ${fmtMs(performance.now() - benchT0)}; results: ${resultPath}`);
+    out.push(writeResults(`${clock.stamp}.json`, result, clock));
     console.log(out.join('\n'));
     return 0;
   } finally {
-    if (!interrupted) await cleanup();
+    if (!interrupted()) await cleanup();
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    if (e instanceof BenchError) console.error(`bench: ${e.message}`);
-    else console.error('bench:', e);
-    process.exitCode = 1;
-  },
-);
+exitWith(main());

@@ -75,7 +75,23 @@ export function shortListing(items: readonly string[], max = 4): string {
  * PostgreSQL's internal lock name as its documentation and DBAs write it:
  * `AccessExclusiveLock` -> `ACCESS EXCLUSIVE`. Other engines' mode names pass through unchanged.
  */
+/** Lock modes of the other engines, as a sentence names them. */
+const OTHER_LOCK_NAMES: Record<string, string> = {
+  SQLITE_RESERVED: "SQLite's database write lock",
+  SQLITE_EXCLUSIVE: "SQLite's exclusive database lock",
+  MDL_EXCLUSIVE: 'an exclusive metadata lock',
+  MDL_SHARED_NO_READ_WRITE: 'a metadata lock that blocks reads and writes',
+  MDL_SHARED_NO_WRITE: 'a metadata lock that blocks writes',
+  MDL_SHARED_READ_ONLY: 'a metadata lock that blocks writes',
+  MDL_SHARED_UPGRADABLE: 'a shared upgradable metadata lock',
+  MDL_SHARED_WRITE: 'a shared write metadata lock',
+  MDL_SHARED_READ: 'a shared read metadata lock',
+};
+
+/** `AccessExclusiveLock` → `ACCESS EXCLUSIVE`; other engines' modes in words. */
 export function lockModeName(mode: string): string {
+  const other = OTHER_LOCK_NAMES[mode];
+  if (other) return other;
   const m = /^([A-Z][a-z]+(?:[A-Z][a-z]+)*)Lock$/.exec(mode);
   if (!m?.[1]) return mode;
   return m[1].replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
@@ -148,34 +164,9 @@ export function isTrackingTable(name: string): boolean {
 
 
 // ---------------------------------------------------------------------------------------------
-// Safe alternatives (PostgreSQL terms)
+// Safe alternatives: in the terms of the target's engine (advice-terms.ts)
 
-export const ADVICE = {
-  lockTimeout:
-    "Always run migrations with a short lock_timeout (SET lock_timeout = '2s') and retry on failure: a DDL statement queued behind a long-running query otherwise makes every later read and write of the table queue behind it.",
-  concurrentIndex:
-    'Build the index with CREATE INDEX CONCURRENTLY in a migration of its own that runs outside a transaction (reads and writes continue under SHARE UPDATE EXCLUSIVE); if it fails it leaves an INVALID index: DROP INDEX CONCURRENTLY it and retry.',
-  reindexConcurrently:
-    'Rebuild with REINDEX INDEX CONCURRENTLY (PostgreSQL 12+), or CREATE INDEX CONCURRENTLY a replacement and DROP INDEX CONCURRENTLY the old one, outside a transaction.',
-  uniqueUsingIndex:
-    'Build the unique index first with CREATE UNIQUE INDEX CONCURRENTLY in its own non-transactional migration, then attach it with ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY / UNIQUE USING INDEX, which only needs a brief lock.',
-  foreignKeyNotValid:
-    'Add the foreign key with NOT VALID (only a brief lock, new rows are checked at once), then ALTER TABLE … VALIDATE CONSTRAINT in a later migration: validation takes SHARE UPDATE EXCLUSIVE, so reads and writes continue.',
-  checkNotValid:
-    'Add the CHECK constraint with NOT VALID (brief lock, new rows are checked at once), then ALTER TABLE … VALIDATE CONSTRAINT in a later migration under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue.',
-  setNotNull:
-    'Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a later migration, then SET NOT NULL: PostgreSQL 12+ uses the validated constraint instead of scanning the table under ACCESS EXCLUSIVE, and the CHECK can be dropped afterwards.',
-  newColumnSwap:
-    'Change a column type without a rewrite under lock: add a new column of the new type, keep it in sync for new writes (application or trigger), backfill existing rows in batches, then swap the names in one short transaction and drop the old column later. Changes PostgreSQL can do without a rewrite (varchar(n) to a larger n or to text, numeric precision increases) need no such dance.',
-  addColumnWithoutVolatileDefault:
-    'A volatile default (random(), clock_timestamp(), gen_random_uuid(), serial or identity values) or a stored generated column is computed for every existing row, which rewrites the table under ACCESS EXCLUSIVE. Add the column without the default, set the default for new rows with ALTER COLUMN … SET DEFAULT, and backfill existing rows in batches. A constant default (PostgreSQL 11+) is stored in the catalog and needs no rewrite.',
-  batchedBackfill:
-    'Backfill in batches of about 10,000 rows per transaction (keyset pagination on the primary key, commit after each batch, a short pause between batches), from a separate data migration or a background job rather than inside the schema migration.',
-  splitDdlAndBackfill:
-    "Split the DDL and the backfill: a lock taken by DDL is held until the transaction commits, so an UPDATE in the same transaction keeps the table locked for the whole backfill. Commit the DDL alone, then backfill in batches (about 10,000 rows per transaction).",
-  expandContract:
-    'Use expand/contract: add the new structure next to the old, backfill it in batches, switch the application, and remove the old structure in a later release.',
-} as const;
+export { ADVICE, adviceTerms, type AdviceTerms } from './advice-terms.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -187,7 +178,22 @@ export type ErrorClass = 'not-null' | 'check' | 'unique' | 'foreign-key' | 'data
  * Classifies by SQLSTATE where the engine gives a precise one (PostgreSQL), else by the message:
  * MySQL reports most integrity errors as 23000 or HY000, SQLite has no SQLSTATE at all.
  */
-export function errorClass(error: { sqlstate?: string; message: string }): ErrorClass {
+export function errorClass(error: { sqlstate?: string; message: string; errno?: number }): ErrorClass {
+  // MySQL/MariaDB error numbers, where SQLSTATE is 23000 or HY000 for several kinds.
+  switch (error.errno) {
+    case 1048: // ER_BAD_NULL_ERROR: column cannot be null
+    case 1138: // ER_INVALID_USE_OF_NULL: MODIFY … NOT NULL over NULLs
+      return 'not-null';
+    case 3819: // MySQL 8 ER_CHECK_CONSTRAINT_VIOLATED
+    case 4025: // MariaDB ER_CONSTRAINT_FAILED
+      return 'check';
+    case 1062: // ER_DUP_ENTRY
+    case 1169:
+      return 'unique';
+    case 1216:
+    case 1452: // ER_NO_REFERENCED_ROW_2
+      return 'foreign-key';
+  }
   switch (error.sqlstate) {
     case '23502':
       return 'not-null';
@@ -200,18 +206,19 @@ export function errorClass(error: { sqlstate?: string; message: string }): Error
   }
   if (error.sqlstate?.startsWith('22')) return 'data';
   const m = error.message;
-  if (/cannot be null|NOT NULL constraint failed|contains null values|violates not-null/i.test(m)) return 'not-null';
-  if (/check constraint/i.test(m)) return 'check';
+  if (/cannot be null|NOT NULL constraint failed|contains null values|violates not-null|Cannot add a NOT NULL column|invalid use of NULL value/i.test(m)) return 'not-null';
+  if (/check constraint|CONSTRAINT .* failed for/i.test(m)) return 'check';
   if (/duplicate entry|duplicate key|UNIQUE constraint failed/i.test(m)) return 'unique';
   if (/foreign key constraint/i.test(m)) return 'foreign-key';
   if (/data truncated|incorrect \w+ value|out of range value|data too long|truncated incorrect/i.test(m)) return 'data';
   return 'other';
 }
 
-/** `SQLSTATE 23502: column "x" of relation "y" contains null values`, values redacted. */
-export function describeError(error: { sqlstate?: string; message: string }): string {
+/** `SQLSTATE 23502: column "x" of relation "y" contains null values` (`MySQL error 1265, SQLSTATE 01000: …`), values redacted. */
+export function describeError(error: { sqlstate?: string; message: string; errno?: number }): string {
   const text = redactDataValues(error.message.split('\n')[0] ?? '').trim();
-  return error.sqlstate ? `SQLSTATE ${error.sqlstate}: ${text}` : text;
+  const code = [error.errno !== undefined ? `MySQL error ${error.errno}` : '', error.sqlstate ? `SQLSTATE ${error.sqlstate}` : ''].filter(Boolean).join(', ');
+  return code ? `${code}: ${text}` : text;
 }
 
 /** Where a failed step failed, for the message (`ALTER TABLE … at file:line`) and the evidence. */
@@ -228,6 +235,7 @@ export function locateFailure(step: StepEvidence) {
     text: failing ? `${failing.summary || `statement ${failing.index + 1}`} at ${where}` : where,
     evidence: {
       sqlstate: error.sqlstate ?? null,
+      errno: error.errno ?? null,
       error: redactDataValues(error.message),
       errorClass: errorClass(error),
       file,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockingLockCheck } from './blocking-lock.ts';
-import { blocked, context, lock, statement, step } from './test-fixtures.ts';
+import { predictTarget } from '../rehearsal/predict.ts';
+import { blocked, context, lock, statement, step, target } from './test-fixtures.ts';
 
 const addPk = statement({ index: 0, line: 2, kind: 'AlterTableStmt', summary: 'ALTER TABLE links ADD PRIMARY KEY', durationMs: 4_200 });
 
@@ -14,7 +15,7 @@ describe('blocking-lock', () => {
     expect(rest).toEqual([]);
     expect(finding).toMatchObject({ severity: 'error', table: 'public.links', migration: '0002_links_pk', phase: 'change' });
     expect(finding?.message).toBe(
-      "Reads and writes of public.links would wait 4.2 s (limit 1 s): ALTER TABLE links ADD PRIMARY KEY (line 2) takes ACCESS EXCLUSIVE and holds it 4.2 s — inferred from lock mode × hold time on the dataset (observed: lock seen in pg_locks inside the migration's transaction)",
+      "Reads and writes of public.links would wait 4.2 s (limit 1 s): ALTER TABLE links ADD PRIMARY KEY (line 2) takes ACCESS EXCLUSIVE and holds it 4.2 s — inferred from lock mode × hold time on the dataset (observed: lock seen inside the migration's transaction after each statement)",
     );
     expect(finding?.evidence).toMatchObject({
       basis: 'inferred',
@@ -200,6 +201,42 @@ describe('blocking-lock', () => {
       expect(finding?.message).toBe('Reads and writes of patches were blocked 4 s (limit 1 s), measured by probes (update 4 s, FK check 1.5 s), behind the migration');
       expect(finding?.evidence.blockedBy).toEqual(['migration', 4242]);
       expect(finding?.advice).toMatch(/stay locked until it commits.*batches/);
+    });
+
+    it('gates on the blocked time predicted at production size, and says both figures', () => {
+      const fast = { ...createIndex, durationMs: 300, rowsProcessed: 10_000 };
+      const s = step({
+        statements: [fast],
+        rows: [{ table: 'patches', read: 10_000, inserted: 0, updated: 0, deleted: 0 }],
+        locks: [{ ...shareLock, heldMs: 300 }],
+        blocked: probes(290),
+      });
+      // Under the limit on the dataset.
+      expect(blockingLockCheck.run(context([s]))).toEqual([]);
+      const t = target({ steps: [s] });
+      t.dataset.tableRows = { patches: 10_000 };
+      predictTarget(t, { patches: 1_000_000 });
+      const [finding, ...rest] = blockingLockCheck.run(context(t.steps));
+      expect(rest).toEqual([]);
+      expect(finding?.message).toMatch(/^Writes of patches were blocked 290 ms on the dataset, about 30 s ×100 at production size \(patches: 1,000,000 rows vs 10,000/);
+      expect(finding?.evidence).toMatchObject({ basis: 'measured', writesBlockedMs: 290, predictedWritesBlockedMs: 29_990, atProductionSize: true, factor: 100 });
+    });
+
+    it('tells the lock-queue story: the DDL waited for a long reader and the traffic queued behind it', () => {
+      const addColumn = statement({ index: 0, line: 1, kind: 'AlterTableStmt', summary: 'ALTER TABLE patches ADD COLUMN note', durationMs: 2_010 });
+      const s = step({
+        statements: [addColumn],
+        locks: [lock({ table: 'patches', relation: 'patches', heldMs: 2_012 })],
+        blocked: [blocked({ operation: 'read', maxBlockedMs: 1_990, errors: { '55P03': 4 }, blockedBy: ['migration'] })],
+        lockQueue: { tables: ['patches'], holdMs: 2_000, migrationWaitedMs: 1_995, statementIndex: 0, lockTimeoutRetries: 0 },
+      });
+      const [finding] = blockingLockCheck.run(context([s]));
+      expect(finding?.message).toBe(
+        'Reads of patches were blocked 2 s (limit 1 s), measured by probes (read 2 s): ALTER TABLE patches ADD COLUMN note (line 1) waited 2 s ' +
+          'for a transaction that was reading patches when the step began (lock-queue rehearsal, reader held 2 s), and every query of the table queued behind it',
+      );
+      expect(finding?.evidence).toMatchObject({ lockQueue: true, migrationWaitedMs: 1_995, readerHeldMs: 2_000 });
+      expect(finding?.advice).toMatch(/^Set a short lock_timeout .* retry it after a pause/);
     });
 
     it('uses the limit in force for the migration', () => {

@@ -5,17 +5,24 @@
 // traffic no probe exercised — the wait is inferred from the lock mode (PostgreSQL's conflict
 // table, `blocks`) times how long the step held it on the dataset: a lock is held until commit,
 // so a fast ALTER followed by a slow UPDATE in the same transaction blocks for the UPDATE too.
+// Where production sizes are known, both figures are taken at production size (predict.ts) and
+// the finding says so. With the lock-queue rehearsal, a DDL that waited for a long reader shows
+// the queue that formed behind it, and the advice is lock_timeout with retries.
 import type { BlockedTraffic, LockEvidence, StatementEvidence, StepEvidence } from '../rehearsal/evidence.ts';
 import { defineCheck, type Draft } from './check.ts';
 import type { EvidenceValue } from './finding.ts';
-import { measuredPerTable, OPERATION_LABEL, unmeasuredPart, type MeasuredTraffic } from './measured-blocking.ts';
+import { measuredPerTable, OPERATION_LABEL, probesAtProductionSize, unmeasuredPart, type MeasuredTraffic } from './measured-blocking.ts';
 import {
   ADVICE,
+  adviceTerms,
+  type AdviceTerms,
   formatDuration,
   isDml,
   limitsOfStep,
   lockModeName,
   normalizeTable,
+  predictionEvidence,
+  productionBasis,
   statementAt,
   statementEvidence,
   statementLabel,
@@ -54,7 +61,7 @@ export function statementsUnderLock(step: StepEvidence, lock: LockEvidence): Sta
 }
 
 const SOURCE: Record<LockEvidence['source'], string> = {
-  observed: "lock seen in pg_locks inside the migration's transaction",
+  observed: "lock seen inside the migration's transaction after each statement",
   monitored: 'lock seen by a monitoring session during the statement',
   inferred: 'lock mode read off the statement, as the engine could not show its locks',
 };
@@ -65,30 +72,32 @@ function whoWaits(blocks: BlockedTraffic): string {
 }
 
 /** The safe alternative for the statement that takes the lock. */
-export function statementAdvice(statement: StatementEvidence | undefined): string {
-  if (!statement) return ADVICE.expandContract;
+export function statementAdvice(statement: StatementEvidence | undefined, terms: AdviceTerms = ADVICE): string {
+  if (!statement) return terms.expandContract;
   const s = statement.summary.toUpperCase();
-  if (statement.kind === 'ReindexStmt' || /^\s*REINDEX\b/.test(s)) return ADVICE.reindexConcurrently;
+  if (statement.kind === 'ReindexStmt' || /^\s*REINDEX\b/.test(s)) return terms.reindexConcurrently;
+  if (statement.kind === 'LockTablesStmt' || /^\s*LOCK\s+TABLES?\b/.test(s))
+    return 'Do not hold LOCK TABLES across a migration\'s work: every other session waits for the tables until UNLOCK TABLES. Let each statement take its own locks, and batch the work in short transactions.';
   if ((statement.kind === 'IndexStmt' || /CREATE\s+(UNIQUE\s+)?INDEX/.test(s)) && !/CONCURRENTLY/.test(s))
-    return ADVICE.concurrentIndex;
+    return terms.concurrentIndex;
   // Attaching a prebuilt index is quick, unless the key columns are nullable: then PRIMARY KEY
   // scans the table under ACCESS EXCLUSIVE to set NOT NULL.
   if (/PRIMARY\s+KEY/.test(s) && /USING\s+INDEX/.test(s))
-    return `Make the key columns NOT NULL before attaching the index, so the ALTER need not scan the table. ${ADVICE.setNotNull}`;
-  if (/PRIMARY\s+KEY|\bUNIQUE\b/.test(s)) return ADVICE.uniqueUsingIndex;
-  if (/FOREIGN\s+KEY|\bREFERENCES\b/.test(s)) return ADVICE.foreignKeyNotValid;
-  if (/\bCHECK\b/.test(s)) return ADVICE.checkNotValid;
-  if (/SET\s+NOT\s+NULL/.test(s)) return ADVICE.setNotNull;
-  if (/\bTYPE\b/.test(s)) return ADVICE.newColumnSwap;
+    return `Make the key columns NOT NULL before attaching the index, so the ALTER need not scan the table. ${terms.setNotNull}`;
+  if (/PRIMARY\s+KEY|\bUNIQUE\b/.test(s)) return terms.uniqueUsingIndex;
+  if (/FOREIGN\s+KEY|\bREFERENCES\b/.test(s)) return terms.foreignKeyNotValid;
+  if (/\bCHECK\b/.test(s)) return terms.checkNotValid;
+  if (/SET\s+NOT\s+NULL/.test(s)) return terms.setNotNull;
+  if (/\bTYPE\b|\bMODIFY\b|\bCHANGE\b/.test(s)) return terms.newColumnSwap;
   // ADD COLUMN itself is instant; holding its lock long means the table was rewritten for a default.
-  if (/ADD\s+COLUMN/.test(s)) return ADVICE.addColumnWithoutVolatileDefault;
+  if (/ADD\s+COLUMN/.test(s)) return terms.addColumnWithoutVolatileDefault;
   if (/VACUUM\s+\(?.*FULL|\bCLUSTER\b/.test(s))
     return 'Run VACUUM FULL / CLUSTER outside the deploy, or use pg_repack, which rebuilds online and locks only briefly.';
-  if (isDml(statement)) return ADVICE.batchedBackfill;
+  if (isDml(statement)) return terms.batchedBackfill;
   return 'Keep the statement that takes this lock alone in a short transaction and move slow work out of it.';
 }
 
-export function adviceFor(step: StepEvidence, lock: LockEvidence, limitMs: number): string {
+export function adviceFor(step: StepEvidence, lock: LockEvidence, limitMs: number, terms: AdviceTerms = ADVICE): string {
   const taker = statementAt(step, lock.statementIndex);
   const later = statementsUnderLock(step, lock);
   const slowestLater = [...later].sort((a, b) => b.durationMs - a.durationMs)[0];
@@ -96,13 +105,13 @@ export function adviceFor(step: StepEvidence, lock: LockEvidence, limitMs: numbe
   const parts: string[] = [];
   // Advise on the taker only when it is what took the time: a fast DDL held open by what follows
   // it needs a commit, not a different DDL.
-  if (takerSlow) parts.push(statementAdvice(taker));
-  if (later.some(isDml)) parts.push(ADVICE.splitDdlAndBackfill);
+  if (takerSlow) parts.push(statementAdvice(taker, terms));
+  if (later.some(isDml)) parts.push(terms.splitDdlAndBackfill);
   else if (slowestLater) {
     parts.push('Commit right after the statement that takes the lock: everything after it in the same transaction runs with the table locked.');
-    if (slowestLater.durationMs > limitMs) parts.push(statementAdvice(slowestLater));
+    if (slowestLater.durationMs > limitMs) parts.push(statementAdvice(slowestLater, terms));
   }
-  parts.push(ADVICE.lockTimeout);
+  parts.push(terms.lockTimeout);
   return [...new Set(parts)].join(' ');
 }
 
@@ -130,26 +139,49 @@ function lockStory(step: StepEvidence, lock: LockEvidence) {
   };
 }
 
+/** The prediction's fields, under names that leave `basis` (measured / inferred) alone. */
+function productionEvidence(step: StepEvidence): Record<string, EvidenceValue> {
+  if (!step.predicted) return {};
+  const { basis: _dataset, ...fields } = predictionEvidence(step.predicted);
+  return { atProductionSize: true, ...fields };
+}
+
+/** "2.0 s" or "0.2 s on the dataset, about 20 s ×100 at production size (…)". */
+function figure(step: StepEvidence, measuredMs: number, predictedMs: number): string {
+  return step.predicted ? `${formatDuration(measuredMs)} on the dataset, about ${formatDuration(predictedMs)} ${productionBasis(step.predicted)}` : formatDuration(measuredMs);
+}
+
+/** A lock as it would be held at production size (the measured hold where nothing is predicted). */
+interface JudgedLock extends LockEvidence {
+  measuredHeldMs: number;
+}
+
+function judgedLocks(step: StepEvidence): JudgedLock[] {
+  return step.locks.map((lock, i) => ({ ...lock, measuredHeldMs: lock.heldMs, heldMs: step.predicted?.locks[i]?.heldMs ?? lock.heldMs }));
+}
+
 /** Inferred: no probe timed this traffic on this table, so the wait is the hold time of a conflicting lock. */
-function inferredDraft(step: StepEvidence, lock: LockEvidence, limitMs: number): Draft {
-  const story = lockStory(step, lock);
+function inferredDraft(step: StepEvidence, lock: JudgedLock, limitMs: number, terms: AdviceTerms): Draft {
+  const story = lockStory(step, { ...lock, heldMs: lock.measuredHeldMs });
   return {
     severity: 'error',
     migration: step.migration,
     phase: step.phase,
     table: lock.table,
     message:
-      `${whoWaits(lock.blocks)} of ${lock.table} would wait ${formatDuration(lock.heldMs)} (limit ${formatDuration(limitMs)}): ${story.text}` +
-      ` — inferred from lock mode × hold time on the dataset (${lock.source}: ${SOURCE[lock.source]})`,
+      `${whoWaits(lock.blocks)} of ${lock.table} would wait ${figure(step, lock.measuredHeldMs, lock.heldMs)} (limit ${formatDuration(limitMs)}): ${story.text}` +
+      ` — inferred from lock mode × hold time${step.predicted ? '' : ' on the dataset'} (${lock.source}: ${SOURCE[lock.source]})`,
     evidence: {
       basis: 'inferred',
       limitMs,
+      ...(step.predicted ? { predictedHeldMs: lock.heldMs } : {}),
+      ...productionEvidence(step),
       blocksReads: lock.blocks.reads,
       blocksWrites: lock.blocks.writes,
       ...story.evidence,
       transaction: step.transaction,
     },
-    advice: adviceFor(step, lock, limitMs),
+    advice: adviceFor(step, lock, limitMs, terms),
   };
 }
 
@@ -158,9 +190,9 @@ function inferredDraft(step: StepEvidence, lock: LockEvidence, limitMs: number):
  * statement and lock behind it where one explains it (the longest-held lock on the table that
  * blocks that traffic); row locks of the step's own writes block writes without any table lock.
  */
-function measuredDraft(step: StepEvidence, measured: MeasuredTraffic, limitMs: number): Draft {
-  const over: BlockedTraffic = { reads: (measured.readsMs ?? 0) > limitMs, writes: (measured.writesMs ?? 0) > limitMs };
-  const blockedMs = Math.max(over.reads ? measured.readsMs! : 0, over.writes ? measured.writesMs! : 0);
+function measuredDraft(step: StepEvidence, judged: MeasuredTraffic, measured: MeasuredTraffic, limitMs: number, terms: AdviceTerms): Draft {
+  const over: BlockedTraffic = { reads: (judged.readsMs ?? 0) > limitMs, writes: (judged.writesMs ?? 0) > limitMs };
+  const worst = (m: MeasuredTraffic) => Math.max(over.reads ? (m.readsMs ?? 0) : 0, over.writes ? (m.writesMs ?? 0) : 0);
   // A lock that explains all the traffic that waited comes first, then the longest held.
   const explains = (l: LockEvidence) => Number(over.reads && l.blocks.reads) + Number(over.writes && l.blocks.writes);
   const lock = step.locks
@@ -168,31 +200,60 @@ function measuredDraft(step: StepEvidence, measured: MeasuredTraffic, limitMs: n
     .sort((a, b) => explains(b) - explains(a) || b.heldMs - a.heldMs)[0];
   const blockedBy = [...new Set(measured.probes.flatMap((p) => p.blockedBy))];
   const figures = measured.probes.map((p) => `${OPERATION_LABEL[p.operation]} ${formatDuration(p.maxBlockedMs)}`).join(', ');
+  const queue = queuedBehindReader(step, blockedBy);
   const story = lock ? lockStory(step, lock) : undefined;
   const behind = blockedBy.includes('migration') ? ', behind the migration' : blockedBy.length > 0 ? `, behind backend ${blockedBy.join(', ')}` : '';
+  const predicted = step.predicted ? { readsMs: judged.readsMs ?? null, writesMs: judged.writesMs ?? null } : undefined;
   return {
     severity: 'error',
     migration: step.migration,
     phase: step.phase,
     table: measured.table,
     message:
-      `${whoWaits(over)} of ${measured.table} were blocked ${formatDuration(blockedMs)} (limit ${formatDuration(limitMs)}), measured by probes (${figures})` +
-      (story ? `: ${story.text}` : behind),
+      `${whoWaits(over)} of ${measured.table} were blocked ${figure(step, worst(measured), worst(judged))} (limit ${formatDuration(limitMs)}), measured by probes (${figures})` +
+      (queue ? `: ${queue.text}` : story ? `: ${story.text}` : behind),
     evidence: {
       basis: 'measured',
       limitMs,
       readsBlockedMs: measured.readsMs ?? null,
       writesBlockedMs: measured.writesMs ?? null,
+      ...(predicted ? { predictedReadsBlockedMs: predicted.readsMs, predictedWritesBlockedMs: predicted.writesMs } : {}),
+      ...productionEvidence(step),
       probes: measured.probes.map((p) => ({ operation: p.operation, attempts: p.attempts, maxBlockedMs: p.maxBlockedMs, p99Ms: p.p99Ms, errors: p.errors })),
       blockedBy,
       ...(story?.evidence ?? {}),
+      ...(queue?.evidence ?? {}),
       transaction: step.transaction,
     },
-    advice: lock
-      ? adviceFor(step, lock, limitMs)
-      : step.statements.some(isDml)
-        ? `The rows the step writes stay locked until it commits. ${ADVICE.batchedBackfill}`
-        : ADVICE.lockTimeout,
+    advice: queue
+      ? terms.lockQueue
+      : lock
+        ? adviceFor(step, lock, limitMs, terms)
+        : step.statements.some(isDml)
+          ? `The rows the step writes stay locked until it commits. ${terms.batchedBackfill}`
+          : terms.lockTimeout,
+  };
+}
+
+/**
+ * The lock-queue story, when the migration waited for the reader and the probes waited behind the
+ * migration: the queue, not the statement's own work, is what blocked the traffic.
+ */
+function queuedBehindReader(step: StepEvidence, blockedBy: ('migration' | number)[]) {
+  const q = step.lockQueue;
+  if (!q || q.migrationWaitedMs === null || !blockedBy.includes('migration')) return undefined;
+  const waiting = q.statementIndex === undefined ? undefined : statementAt(step, q.statementIndex);
+  return {
+    text:
+      `${statementLabel(waiting, q.statementIndex ?? 0)} waited ${formatDuration(q.migrationWaitedMs)} for a transaction that was reading ${q.tables.join(', ')} ` +
+      `when the step began (lock-queue rehearsal, reader held ${formatDuration(q.holdMs)}), and every query of the table queued behind it`,
+    evidence: {
+      lockQueue: true,
+      migrationWaitedMs: q.migrationWaitedMs,
+      readerHeldMs: q.holdMs,
+      lockTimeoutRetries: q.lockTimeoutRetries,
+      ...statementEvidence(waiting, q.statementIndex ?? 0),
+    } satisfies Record<string, EvidenceValue>,
   };
 }
 
@@ -204,12 +265,18 @@ export const blockingLockCheck = defineCheck({
       .filter((s) => s.phase === 'change')
       .flatMap((step) => {
         const limitMs = limitsOfStep(ctx, step).blockingLockMs;
+        const terms = adviceTerms(ctx.target.engine);
         const measured = measuredPerTable(step.blocked);
-        const fromProbes = [...measured.values()]
-          .filter((m) => (m.readsMs ?? 0) > limitMs || (m.writesMs ?? 0) > limitMs)
-          .map((m) => measuredDraft(step, m, limitMs));
+        // At production size where it is known: the gate is on what production would see.
+        const judged = measuredPerTable(probesAtProductionSize(step));
+        const fromProbes = [...judged]
+          .filter(([, m]) => (m.readsMs ?? 0) > limitMs || (m.writesMs ?? 0) > limitMs)
+          .map(([key, m]) => measuredDraft(step, m, measured.get(key)!, limitMs, terms));
         // Measured beats inferred: a lock counts only for the traffic no probe timed on its table.
-        const unmeasured = step.locks.flatMap((lock) => unmeasuredPart(lock, measured) ?? []);
-        return [...fromProbes, ...worstPerTable(unmeasured, limitMs).map((lock) => inferredDraft(step, lock, limitMs))];
+        const unmeasured = judgedLocks(step).flatMap((lock) => {
+          const part = unmeasuredPart(lock, measured);
+          return part ? [{ ...lock, blocks: part.blocks }] : [];
+        });
+        return [...fromProbes, ...(worstPerTable(unmeasured, limitMs) as JudgedLock[]).map((lock) => inferredDraft(step, lock, limitMs, terms))];
       }),
 });

@@ -3,6 +3,7 @@
 // typical break re-adds a dropped column exactly as it was declared (NOT NULL, no default), which
 // every table with a row refuses.
 import type { StepEvidence } from '../rehearsal/evidence.ts';
+import { dialectOfName } from '../engines/engine.ts';
 import { defineCheck, type Draft } from './check.ts';
 import { describeError, errorClass, locateFailure, type ErrorClass } from './advice.ts';
 
@@ -22,12 +23,32 @@ const SPECIFIC: Partial<Record<ErrorClass, string>> = {
   data: 'Rows written since the up hold values the old type cannot store: convert with a USING expression that handles them.',
 };
 
-export function adviceFor(error: { sqlstate?: string; message: string }): string {
-  const specific = SPECIFIC[errorClass(error)];
+/** Where constraints cannot be added NOT VALID (MySQL/MariaDB, SQLite), the order is: fix the rows, then constrain. */
+const SPECIFIC_WITHOUT_NOT_VALID: Partial<Record<ErrorClass, string>> = {
+  'not-null': 'Re-add dropped columns nullable or with a default, restore their values from the copy the up kept, and only then make them NOT NULL.',
+  unique: SPECIFIC.unique!,
+  'foreign-key': 'Rows written since the up reference nothing the down restores: clean them up (delete, re-parent or set NULL) before re-adding the foreign key.',
+  check: 'Rows written since the up violate the constraint the down restores: fix them before re-adding it.',
+  data: 'Rows written since the up hold values the old type cannot store: convert them explicitly (a CASE mapping in batches) before changing the type back.',
+};
+
+export function adviceFor(error: { sqlstate?: string; message: string; errno?: number }, engine = 'postgres'): string {
+  const byClass = { postgres: SPECIFIC, mysql: SPECIFIC_WITHOUT_NOT_VALID, sqlite: SPECIFIC_WITHOUT_NOT_VALID }[dialectOfName(engine)];
+  const specific = byClass[errorClass(error)];
   return specific ? `${specific} ${GENERAL}` : GENERAL;
 }
 
-function failure(step: StepEvidence): Draft {
+
+/** A down run without a transaction (MySQL DDL) leaves the statements before the failure applied. */
+function partialNote(step: StepEvidence): string {
+  const failing = step.error?.statementIndex;
+  if (step.transaction !== 'none' || failing === undefined) return '';
+  const applied = step.statements.filter((s) => s.index < failing && s.status === 'success' && s.kind !== 'TransactionStmt');
+  if (applied.length === 0) return '';
+  return `; ${applied.length === 1 ? 'the statement' : `the ${applied.length} statements`} before it (line ${applied.map((s) => s.line).join(', ')}) ran without a transaction and stay applied, leaving the database half rolled back`;
+}
+
+function failure(step: StepEvidence, engine: string): Draft {
   const { error, text, evidence } = locateFailure(step);
   const table = step.tablesNamed.length === 1 ? step.tablesNamed[0] : undefined;
   return {
@@ -35,9 +56,9 @@ function failure(step: StepEvidence): Draft {
     migration: step.migration,
     phase: step.phase,
     ...(table ? { table } : {}),
-    message: `The down of ${step.migration} fails with data present: ${describeError(error)} (${text}); the release cannot be rolled back`,
+    message: `The down of ${step.migration} fails with data present: ${describeError(error)} (${text}); the release cannot be rolled back${partialNote(step)}`,
     evidence: { ...evidence, transaction: step.transaction, leftDirty: step.leftDirty ?? false, durationMs: step.durationMs },
-    advice: adviceFor(error),
+    advice: adviceFor(error, engine),
   };
 }
 
@@ -45,5 +66,5 @@ export const downgradeFailsCheck = defineCheck({
   id: 'downgrade-fails',
   title: 'A down migration errors on a database that holds data',
   run: ({ target }) =>
-    target.steps.filter((s) => s.direction === 'down' && s.phase === 'rollback' && s.status === 'error').map(failure),
+    target.steps.filter((s) => s.direction === 'down' && s.phase === 'rollback' && s.status === 'error').map((s) => failure(s, target.engine)),
 });

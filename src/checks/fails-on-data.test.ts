@@ -63,7 +63,8 @@ describe('fails-on-data', () => {
 
   it('says statements before the failure stay applied when the file ran without a transaction', () => {
     const [finding] = failsOnDataCheck.run(context([failed({ transaction: 'none', leftDirty: true })]));
-    expect(finding?.message).toContain('the statement before it ran without a transaction and stays applied');
+    expect(finding?.message).toContain('the statement before it (line 1) ran without a transaction and stays applied');
+    expect(finding?.advice).toMatch(/keep one DDL statement per migration file/);
     expect(finding?.message).toContain('tracking table is left dirty');
   });
 

@@ -25,6 +25,14 @@ describe('lock-exhaustion', () => {
     expect(finding?.message).toMatch(/holds 4,100 locks at once in one transaction, 64% of the lock table/);
   });
 
+  it('is an error when InnoDB runs out of lock memory (MySQL error 1206, SQLSTATE HY000)', () => {
+    const s = step({ status: 'error', error: stepError({ sqlstate: 'HY000', errno: 1206, message: 'The total number of locks exceeds the lock table size', hint: undefined }) });
+    const [finding] = lockExhaustionCheck.run(context(target({ engine: 'mysql', steps: [s] })));
+    expect(finding).toMatchObject({ severity: 'error', evidence: { errno: 1206 } });
+    expect(finding?.message).toMatch(/MySQL error 1206/);
+    expect(finding?.advice).toMatch(/innodb_buffer_pool_size/);
+  });
+
   it('ignores other out-of-memory errors and steps with few locks', () => {
     const oom = step({ status: 'error', error: stepError({ sqlstate: '53200', message: 'out of memory', hint: undefined }) });
     const few = step({ peakLocks: 12 });

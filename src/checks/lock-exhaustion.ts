@@ -11,6 +11,8 @@ import { formatNumber } from './advice.ts';
 
 /** SQLSTATE 53200 out_of_memory: what PostgreSQL reports when the shared lock table is full. */
 const OUT_OF_SHARED_MEMORY = '53200';
+/** MySQL/MariaDB ER_LOCK_TABLE_FULL: InnoDB's row locks outgrew the buffer pool's share for them. */
+const LOCK_TABLE_FULL = 1206;
 
 /** Share of the lock table past which the step leaves too little room for everyone else. */
 export const WARN_SHARE = 0.5;
@@ -18,8 +20,18 @@ export const WARN_SHARE = 0.5;
 const ADVICE =
   'Touch fewer objects per transaction: split the migration so each transaction alters a bounded batch of partitions or tables (e.g. a few hundred), attach/detach partitions one per transaction, or change the partitioned parent once where PostgreSQL propagates it. If the work truly needs one transaction, raise max_locks_per_transaction on every server that will run it (a restart is needed) before deploying.';
 
+const ADVICE_INNODB =
+  'Lock fewer rows per transaction: InnoDB keeps a lock structure for every page of rows a statement locks (an UPDATE or DELETE without a usable index locks every row it scans), in the buffer pool. Batch the data change (about 10,000 rows per transaction, keyset pagination on the primary key), give the statement an index to find its rows, or raise innodb_buffer_pool_size before deploying.';
+
 function outOfLocks(step: StepEvidence): boolean {
-  return step.status === 'error' && step.error?.sqlstate === OUT_OF_SHARED_MEMORY && /lock/i.test(`${step.error.message} ${step.error.hint ?? ''}`);
+  if (step.status !== 'error' || !step.error) return false;
+  if (step.error.errno === LOCK_TABLE_FULL) return true;
+  return step.error.sqlstate === OUT_OF_SHARED_MEMORY && /lock/i.test(`${step.error.message} ${step.error.hint ?? ''}`);
+}
+
+/** How the server said it: SQLSTATE 53200 "out of shared memory", or MySQL error 1206. */
+function outOfLocksCode(step: StepEvidence): string {
+  return step.error?.errno === LOCK_TABLE_FULL ? `MySQL error ${LOCK_TABLE_FULL}, "The total number of locks exceeds the lock table size"` : `SQLSTATE ${OUT_OF_SHARED_MEMORY}, "out of shared memory"`;
 }
 
 function draft(step: StepEvidence, target: TargetEvidence): Draft | undefined {
@@ -29,15 +41,16 @@ function draft(step: StepEvidence, target: TargetEvidence): Draft | undefined {
     lockCapacity: capacity?.locks ?? null,
     capacityFrom: capacity?.derivation ?? null,
     sqlstate: step.error?.sqlstate ?? null,
+    errno: step.error?.errno ?? null,
   };
   if (outOfLocks(step)) {
     return {
       severity: 'error',
       migration: step.migration,
       phase: step.phase,
-      message: `${step.migration} runs out of lock table space (SQLSTATE ${OUT_OF_SHARED_MEMORY}, "out of shared memory"): its transaction asked for more locks than ${capacity ? `the ${formatNumber(capacity.locks)} the server has room for (${capacity.derivation})` : 'the server has room for'}`,
+      message: `${step.migration} runs out of lock table space (${outOfLocksCode(step)}): its transaction asked for more locks than ${capacity ? `the ${formatNumber(capacity.locks)} the server has room for (${capacity.derivation})` : 'the server has room for'}`,
       evidence,
-      advice: ADVICE,
+      advice: step.error?.errno === LOCK_TABLE_FULL ? ADVICE_INNODB : ADVICE,
     };
   }
   if (!capacity || step.peakLocks === undefined || step.peakLocks <= capacity.locks * WARN_SHARE) return undefined;

@@ -2,7 +2,7 @@
 // kinds of traffic the lock conflict table speaks of: reads (plain reads, and the key-share reads
 // of foreign-key checks) and writes (inserts and updates). Shared by blocking-lock and the
 // console summary.
-import type { BlockedEvidence, BlockedTraffic, LockEvidence, ProbeOperation } from '../rehearsal/evidence.ts';
+import type { BlockedEvidence, BlockedTraffic, LockEvidence, ProbeOperation, StepEvidence } from '../rehearsal/evidence.ts';
 import { normalizeTable } from './advice.ts';
 
 export const TRAFFIC_OF: Record<ProbeOperation, keyof BlockedTraffic> = { read: 'reads', 'fk-share': 'reads', insert: 'writes', update: 'writes' };
@@ -41,4 +41,13 @@ export function unmeasuredPart(lock: LockEvidence, perTable: ReadonlyMap<string,
   if (!measured) return lock;
   const blocks = { reads: lock.blocks.reads && measured.readsMs === undefined, writes: lock.blocks.writes && measured.writesMs === undefined };
   return blocks.reads || blocks.writes ? { ...lock, blocks } : undefined;
+}
+
+/** The probes' figures at production size where they were predicted, else as measured. */
+export function probesAtProductionSize(step: StepEvidence): BlockedEvidence[] {
+  const predicted = step.predicted?.blocked;
+  return (step.blocked ?? []).map((b) => {
+    const p = predicted?.find((x) => x.table === b.table && x.operation === b.operation);
+    return p ? { ...b, maxBlockedMs: p.maxBlockedMs } : b;
+  });
 }

@@ -5,7 +5,7 @@
 import type { Phase, StatementEvidence, StepEvidence } from '../rehearsal/evidence.ts';
 import type { Limits } from './limits.ts';
 import { defineCheck, type Draft } from './check.ts';
-import { ADVICE, formatDuration, isDml, limitsOfStep, listing, predictionEvidence, productionBasis, statementEvidence, statementLabel } from './advice.ts';
+import { ADVICE, adviceTerms, type AdviceTerms, formatDuration, isDml, limitsOfStep, listing, predictionEvidence, productionBasis, statementEvidence, statementLabel } from './advice.ts';
 
 /**
  * Durations gate the change's own ups. A timeout is a failure, reported in every phase like
@@ -21,19 +21,19 @@ function slowest(step: StepEvidence, n = 3): StatementEvidence[] {
 }
 
 /** The safe alternative, by what the slow statement does. */
-export function adviceFor(statement: StatementEvidence | undefined): string {
+export function adviceFor(statement: StatementEvidence | undefined, terms: AdviceTerms = ADVICE): string {
   if (statement && isDml(statement))
-    return `Move the data migration out of the schema migration and batch it. ${ADVICE.batchedBackfill}`;
+    return `Move the data migration out of the schema migration and batch it. ${terms.batchedBackfill}`;
   if (statement && MAINTENANCE.test(statement.summary))
     return 'Run long maintenance (VACUUM, CLUSTER, REINDEX, ANALYZE, REFRESH MATERIALIZED VIEW) outside the deploy, online where possible (REINDEX CONCURRENTLY, REFRESH … CONCURRENTLY, pg_repack).';
-  if (statement && /CREATE\s+(UNIQUE\s+)?INDEX/i.test(statement.summary)) return ADVICE.concurrentIndex;
-  return `Split the migration: keep the schema change small and fast, and move work that grows with the data into batched background jobs. ${ADVICE.expandContract}`;
+  if (statement && /CREATE\s+(UNIQUE\s+)?INDEX/i.test(statement.summary)) return terms.concurrentIndex;
+  return `Split the migration: keep the schema change small and fast, and move work that grows with the data into batched background jobs. ${terms.expandContract}`;
 }
 
 const slowList = (step: StepEvidence) =>
   slowest(step).map((s) => ({ statementIndex: s.index, line: s.line, statement: s.summary, durationMs: s.durationMs }));
 
-function timedOut(step: StepEvidence, limits: Limits): Draft {
+function timedOut(step: StepEvidence, limits: Limits, terms: AdviceTerms): Draft {
   // The statement that was running when the step was cancelled.
   const running = step.statements.find((s) => s.status === 'timeout') ?? slowest(step, 1)[0];
   return {
@@ -50,7 +50,7 @@ function timedOut(step: StepEvidence, limits: Limits): Draft {
       ...statementEvidence(running),
       slowestStatements: slowList(step),
     },
-    advice: adviceFor(running),
+    advice: adviceFor(running, terms),
   };
 }
 
@@ -65,7 +65,7 @@ function judgedStatement(step: StepEvidence, statement: StatementEvidence): Stat
   return predicted === undefined ? statement : { ...statement, durationMs: predicted };
 }
 
-function tooLong(step: StepEvidence, limits: Limits): Draft {
+function tooLong(step: StepEvidence, limits: Limits, terms: AdviceTerms): Draft {
   const top = slowest(step, 1)[0];
   const p = step.predicted;
   const took = p
@@ -85,7 +85,7 @@ function tooLong(step: StepEvidence, limits: Limits): Draft {
       stepDurationMs: limits.stepDurationMs,
       slowestStatements: slowList(step),
     },
-    advice: adviceFor(top),
+    advice: adviceFor(top, terms),
   };
 }
 
@@ -97,7 +97,7 @@ export function exceededTimeouts(statement: StatementEvidence, limits: Limits): 
   return out;
 }
 
-function cutOff(step: StepEvidence, measured: StatementEvidence, limits: Limits): Draft | undefined {
+function cutOff(step: StepEvidence, measured: StatementEvidence, limits: Limits, terms: AdviceTerms): Draft | undefined {
   const statement = judgedStatement(step, measured);
   const exceeded = exceededTimeouts(statement, limits);
   if (exceeded.length === 0) return undefined;
@@ -108,7 +108,7 @@ function cutOff(step: StepEvidence, measured: StatementEvidence, limits: Limits)
   );
   const specific = exceeded.includes('idleTimeoutMs')
     ? 'Run migrations on a direct connection that bypasses the proxy or pooler (or give the migration connection a longer idle timeout and TCP keepalives).'
-    : 'If the work truly must be one statement, raise statement_timeout for the migration session only (SET statement_timeout in the migration).';
+    : `If the work truly must be one statement, raise the timeout for the migration session only (${terms.sessionTimeout}).`;
   return {
     severity: 'error',
     migration: step.migration,
@@ -123,7 +123,7 @@ function cutOff(step: StepEvidence, measured: StatementEvidence, limits: Limits)
       statementTimeoutMs: limits.statementTimeoutMs ?? null,
       idleTimeoutMs: limits.idleTimeoutMs ?? null,
     },
-    advice: `${adviceFor(statement)} ${specific}`,
+    advice: `${adviceFor(statement, terms)} ${specific}`,
   };
 }
 
@@ -133,13 +133,14 @@ export const slowStepCheck = defineCheck({
   run: (ctx) =>
     ctx.target.steps.flatMap((step) => {
       const limits = limitsOfStep(ctx, step);
+      const terms = adviceTerms(ctx.target.engine);
       if (step.status === 'timeout') {
-        const statements = DURATION_PHASES.has(step.phase) ? step.statements.map((s) => cutOff(step, s, limits)) : [];
-        return [timedOut(step, limits), ...statements].filter((d): d is Draft => d !== undefined);
+        const statements = DURATION_PHASES.has(step.phase) ? step.statements.map((s) => cutOff(step, s, limits, terms)) : [];
+        return [timedOut(step, limits, terms), ...statements].filter((d): d is Draft => d !== undefined);
       }
       if (!DURATION_PHASES.has(step.phase) || step.status === 'skipped') return [];
-      const drafts = [judgedDuration(step) > limits.stepDurationMs ? tooLong(step, limits) : undefined];
-      drafts.push(...step.statements.map((s) => cutOff(step, s, limits)));
+      const drafts = [judgedDuration(step) > limits.stepDurationMs ? tooLong(step, limits, terms) : undefined];
+      drafts.push(...step.statements.map((s) => cutOff(step, s, limits, terms)));
       return drafts.filter((d): d is Draft => d !== undefined);
     }),
 });

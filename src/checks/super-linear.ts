@@ -3,7 +3,7 @@
 // extrapolation of the dataset says: ten times the rows at k = 2 is a hundred times the time.
 // Patchwork's migrations were tried on "a very small subset" and took hours on 1.75 M patches.
 import type { StepEvidence, StepScaleFit } from '../rehearsal/evidence.ts';
-import { ADVICE, formatDuration, formatNumber, limitsOfStep, listing, predictionEvidence, productionBasis } from './advice.ts';
+import { adviceTerms, type AdviceTerms, formatDuration, formatNumber, limitsOfStep, listing, predictionEvidence, productionBasis } from './advice.ts';
 import { defineCheck, type Draft } from './check.ts';
 import type { Limits } from './limits.ts';
 
@@ -42,12 +42,11 @@ function brokenLimits(step: StepEvidence, limits: Limits): string[] {
   return broken;
 }
 
-const ADVICE_TEXT =
+const adviceText = (terms: AdviceTerms) =>
   'Find the statement whose work grows per row: rewrite a correlated subquery (a query per row) as a join or a window function, ' +
-  'add the index the per-row lookup is missing (CREATE INDEX CONCURRENTLY before the migration), and ' +
-  `batch the data migration so each batch costs the same however large the table is. ${ADVICE.batchedBackfill}`;
+  `${terms.missingIndex}, and batch the data migration so each batch costs the same however large the table is. ${terms.batchedBackfill}`;
 
-function draft(step: StepEvidence, fit: Fitted, limits: Limits): Draft {
+function draft(step: StepEvidence, fit: Fitted, limits: Limits, terms: AdviceTerms): Draft {
   const p = step.predicted;
   const broken = brokenLimits(step, limits);
   const grows = `${step.migration} grows as rows^${fit.exponent} (R² ${fit.r2.toFixed(2)}) over ${fit.points.length} sizes: ${curve(fit)}`;
@@ -73,7 +72,7 @@ function draft(step: StepEvidence, fit: Fitted, limits: Limits): Draft {
       statementTimeoutMs: limits.statementTimeoutMs ?? null,
       idleTimeoutMs: limits.idleTimeoutMs ?? null,
     },
-    advice: ADVICE_TEXT,
+    advice: adviceText(terms),
   };
 }
 
@@ -83,6 +82,6 @@ export const superLinearCheck = defineCheck({
   run: (ctx) =>
     ctx.target.steps.flatMap((step) => {
       const fit = superLinearFit(step);
-      return fit ? [draft(step, fit, limitsOfStep(ctx, step))] : [];
+      return fit ? [draft(step, fit, limitsOfStep(ctx, step), adviceTerms(ctx.target.engine))] : [];
     }),
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tableRewriteCheck } from './table-rewrite.ts';
-import { context, lock, rewrite, statement, step } from './test-fixtures.ts';
+import { context, lock, rewrite, statement, step, target } from './test-fixtures.ts';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -25,6 +25,20 @@ describe('table-rewrite', () => {
     );
     expect(finding?.evidence).toMatchObject({ statementIndex: 0, line: 3, lockMode: 'AccessExclusiveLock', bytesBefore: 1.2 * GiB + 300 * MiB });
     expect(finding?.advice).toMatch(/new column/);
+  });
+
+  it('does not count indexes twice where the table size already holds them (InnoDB tablespace files)', () => {
+    const s = step({
+      statements: [statement({ summary: 'ALTER TABLE block_device_mapping MODIFY connection_info' })],
+      rewrites: [
+        rewrite({ relation: 'block_device_mapping', table: 'block_device_mapping', bytesBefore: 52 * MiB, bytesIncludeIndexes: true }),
+        rewrite({ relation: 'block_device_mapping.bdm_instance_idx', table: 'block_device_mapping', relationKind: 'index', bytesBefore: 21 * MiB }),
+      ],
+    });
+    const [finding] = tableRewriteCheck.run(context(target({ engine: 'mysql', steps: [s] })));
+    expect(finding?.message).toContain('rewrites block_device_mapping (52 MiB, with its 1 index)');
+    expect(finding?.evidence).toMatchObject({ bytesBefore: 52 * MiB });
+    expect(finding?.advice).toMatch(/pt-online-schema-change/);
   });
 
   it('reports an index-only rebuild as a warning', () => {

@@ -4,7 +4,7 @@
 // new storage (PostgreSQL relfilenode, MySQL/MariaDB table id, SQLite rootpage), not guessed.
 import type { LockEvidence, RewriteEvidence, StatementEvidence, StepEvidence } from '../rehearsal/evidence.ts';
 import { defineCheck, type Draft } from './check.ts';
-import { ADVICE, count, formatBytes, lockModeName, statementAt, statementEvidence, statementLabel } from './advice.ts';
+import { ADVICE, adviceTerms, type AdviceTerms, count, formatBytes, lockModeName, statementAt, statementEvidence, statementLabel } from './advice.ts';
 
 /** A table's rewrite, with the indexes rebuilt along with it (or only those). */
 interface TableRewrite {
@@ -28,20 +28,31 @@ export function groupByTable(rewrites: RewriteEvidence[]): TableRewrite[] {
 
 const sum = (rs: RewriteEvidence[], f: (r: RewriteEvidence) => number) => rs.reduce((n, r) => n + f(r), 0);
 
+/** The relations whose bytes add up to what was copied: the table alone where its size counts its indexes. */
+const counted = (g: TableRewrite) => (g.heap.some((r) => r.bytesIncludeIndexes) ? g.heap : [...g.heap, ...g.indexes]);
+
 /** Advice by cause, read off the statement summary and the observer's reason. */
-export function adviceFor(text: string, indexesOnly: boolean): string {
+export function adviceFor(text: string, indexesOnly: boolean, terms: AdviceTerms = ADVICE): string {
   const t = text.toUpperCase();
-  if (indexesOnly || /\bREINDEX\b/.test(t)) return ADVICE.reindexConcurrently;
+  if (indexesOnly || /\bREINDEX\b/.test(t)) return terms.reindexConcurrently;
   if (/VACUUM\s+\(?.*FULL|\bCLUSTER\b/.test(t))
     return 'Do not run VACUUM FULL or CLUSTER in a deploy: they hold ACCESS EXCLUSIVE for the whole copy. Use pg_repack (or pg_squeeze), which rebuilds the table online and takes the exclusive lock only briefly at the end, and run it outside the deploy.';
-  if (/\bTYPE\b/.test(t)) return ADVICE.newColumnSwap;
+  if (/\bTYPE\b/.test(t)) return terms.newColumnSwap;
   // ADD COLUMN rewrites only for a default computed per row (PostgreSQL 11+ stores constants).
-  if (/ADD\s+COLUMN/.test(t)) return ADVICE.addColumnWithoutVolatileDefault;
+  if (/ADD\s+COLUMN/.test(t)) return terms.addColumnWithoutVolatileDefault;
   if (/NOT\s+NULL/.test(t))
-    return `Adding NOT NULL needs no rewrite: SET NOT NULL alone only scans the table. Keep it out of statements that also change the column's type. ${ADVICE.setNotNull}`;
+    return `${terms.notNullRewrite} ${terms.setNotNull}`;
+  if (/\bMODIFY\b|\bCHANGE\b/.test(t)) return terms.newColumnSwap;
   if (/PRIMARY\s+KEY/.test(t))
-    return `Changing the primary key of an InnoDB table rebuilds it (rows are stored in primary-key order). Rebuild it online with gh-ost or pt-online-schema-change, throttled on replica lag, or keep the primary key and add a secondary unique index. ${ADVICE.expandContract}`;
-  return `A rewrite copies every row under lock. ${ADVICE.expandContract} For a rebuild that cannot be avoided, use an online tool (pg_repack on PostgreSQL, gh-ost or pt-online-schema-change on MySQL/MariaDB) outside the deploy.`;
+    return `Changing the primary key of an InnoDB table rebuilds it (rows are stored in primary-key order). Rebuild it online with pt-online-schema-change (or gh-ost, for tables without foreign keys), throttled on replica lag, or keep the primary key and add a secondary unique index. ${terms.expandContract}`;
+  return `A rewrite copies every row under lock. ${terms.expandContract} ${terms.rebuild}`;
+}
+
+/** `, plus 2 indexes of 21 MiB`, or `with its 2 indexes` where the table's size already counts them. */
+function indexesAlongside(g: TableRewrite, indexBytes: number): string {
+  if (g.indexes.length === 0) return '';
+  const n = count(g.indexes.length, 'index', 'indexes');
+  return g.heap.some((r) => r.bytesIncludeIndexes) ? `, with its ${n}` : `, plus ${n} of ${formatBytes(indexBytes)}`;
 }
 
 /** The strongest lock the step held on the table: the one that blocks most, then the longest. */
@@ -52,7 +63,7 @@ export function strongestLock(step: StepEvidence, table: string): LockEvidence |
     .sort((a, b) => weight(b) - weight(a) || b.heldMs - a.heldMs)[0];
 }
 
-function draft(step: StepEvidence, g: TableRewrite): Draft {
+function draft(step: StepEvidence, g: TableRewrite, terms: AdviceTerms): Draft {
   const indexesOnly = g.heap.length === 0;
   const main = indexesOnly ? g.indexes : g.heap;
   const first = [...g.heap, ...g.indexes].find((r) => r.statementIndex !== undefined);
@@ -62,7 +73,7 @@ function draft(step: StepEvidence, g: TableRewrite): Draft {
   const lock = strongestLock(step, g.table);
   const what = indexesOnly
     ? `rebuilds ${count(g.indexes.length, 'index', 'indexes')} of ${g.table} (${formatBytes(indexBytes)})`
-    : `rewrites ${g.table} (${formatBytes(heapBytes)}${g.indexes.length > 0 ? `, plus ${count(g.indexes.length, 'index', 'indexes')} of ${formatBytes(indexBytes)}` : ''})`;
+    : `rewrites ${g.table} (${formatBytes(heapBytes)}${indexesAlongside(g, indexBytes)})`;
   const underLock = lock && (lock.blocks.reads || lock.blocks.writes) ? ` under ${lockModeName(lock.mode)}` : '';
   const reasons = [...new Set(main.map((r) => r.reason))];
   // Observers often explain a rewrite by the statement, which the message already names.
@@ -85,20 +96,22 @@ function draft(step: StepEvidence, g: TableRewrite): Draft {
         bytesAfter: r.bytesAfter,
         reason: r.reason,
       })),
-      bytesBefore: sum([...g.heap, ...g.indexes], (r) => r.bytesBefore),
-      bytesAfter: sum([...g.heap, ...g.indexes], (r) => r.bytesAfter),
+      bytesBefore: sum(counted(g), (r) => r.bytesBefore),
+      bytesAfter: sum(counted(g), (r) => r.bytesAfter),
       ...statementEvidence(stmt, first?.statementIndex),
       lockMode: lock?.mode ?? null,
       lockHeldMs: lock?.heldMs ?? null,
       stepDurationMs: step.durationMs,
     },
-    advice: adviceFor(`${stmt?.summary ?? ''} ${reasons.join(' ')}`, indexesOnly),
+    advice: adviceFor(`${stmt?.summary ?? ''} ${reasons.join(' ')}`, indexesOnly, terms),
   };
 }
 
 export const tableRewriteCheck = defineCheck({
   id: 'table-rewrite',
   title: 'A step rewrites a table or index that holds data',
-  run: ({ target }) =>
-    target.steps.filter((s) => s.phase === 'change').flatMap((s) => groupByTable(s.rewrites).map((g) => draft(s, g))),
+  run: ({ target }) => {
+    const terms = adviceTerms(target.engine);
+    return target.steps.filter((s) => s.phase === 'change').flatMap((s) => groupByTable(s.rewrites).map((g) => draft(s, g, terms)));
+  },
 });

@@ -5,8 +5,9 @@
 // commit. Patchwork's upgrade flooded replication with exactly such rewrites.
 import type { StepEvidence } from '../rehearsal/evidence.ts';
 import type { Limits } from './limits.ts';
+import { rowsChanged } from '../rehearsal/rows-changed.ts';
 import { defineCheck, type Draft } from './check.ts';
-import { ADVICE, count, formatBytes, formatNumber, isTrackingTable, limitsOfStep, listing, predictionEvidence, productionBasis } from './advice.ts';
+import { adviceTerms, type AdviceTerms, count, formatBytes, formatNumber, isTrackingTable, limitsOfStep, listing, predictionEvidence, productionBasis } from './advice.ts';
 
 /** Rows inserted + updated + deleted per table, the tracking table's own bookkeeping left out. */
 export function rowsChangedByTable(step: StepEvidence): Map<string, number> {
@@ -19,12 +20,12 @@ export function rowsChangedByTable(step: StepEvidence): Map<string, number> {
   return out;
 }
 
-const ADVICE_TEXT =
-  `Batch the change in small transactions with a pause between batches, watching replica lag (pg_stat_replication.replay_lag) so replicas keep up, or move it to a background job outside the deploy: replicas must replay every byte the step writes, and one large transaction also pins WAL on disk until it commits. ${ADVICE.batchedBackfill} To empty a whole table use TRUNCATE (or drop a partition) instead of DELETE.`;
 
-function draft(step: StepEvidence, limits: Limits): Draft | undefined {
+const adviceText = (terms: AdviceTerms) => `${terms.writeVolume} ${terms.batchedBackfill}`;
+
+function draft(step: StepEvidence, limits: Limits, terms: AdviceTerms): Draft | undefined {
   const byTable = rowsChangedByTable(step);
-  const measuredRows = [...byTable.values()].reduce((a, b) => a + b, 0);
+  const measuredRows = rowsChanged(step, isTrackingTable);
   // Judged at production size where it is known.
   const p = step.predicted;
   const rows = p ? p.rowsChanged : measuredRows;
@@ -55,7 +56,7 @@ function draft(step: StepEvidence, limits: Limits): Draft | undefined {
       walBytesLimit: limits.walBytes,
       durationMs: step.durationMs,
     },
-    advice: ADVICE_TEXT,
+    advice: adviceText(terms),
   };
 }
 
@@ -65,6 +66,6 @@ export const writeVolumeCheck = defineCheck({
   run: (ctx) =>
     ctx.target.steps
       .filter((s) => s.phase === 'change' && s.status !== 'skipped')
-      .map((s) => draft(s, limitsOfStep(ctx, s)))
+      .map((s) => draft(s, limitsOfStep(ctx, s), adviceTerms(ctx.target.engine)))
       .filter((d): d is Draft => d !== undefined),
 });

@@ -20,6 +20,10 @@ export const RUN_EXAMPLES = `  # the bundled example on embedded PostgreSQL (PGl
 
   # a pg_dump of production (plain SQL, schema_migrations included) on PGlite
   npx rehearse run --migrations db/migrations --dataset prod-anonymized.sql
+
+  # what if a 10-second report query is reading the tables when the deploy starts?
+  npx rehearse run --engine postgres --url postgres://postgres@127.0.0.1:5432/postgres \
+    --dataset prod-anonymized.sql --lock-queue 10s
 `;
 
 export interface RunFlags {
@@ -36,6 +40,8 @@ export interface RunFlags {
   scale?: boolean;
   /** `--probes` / `--no-probes`; undefined when neither was given. */
   probes?: boolean;
+  /** `--lock-queue [duration]` / `--no-lock-queue`. */
+  lockQueue?: boolean | string;
   json?: string;
   progress: boolean;
 }

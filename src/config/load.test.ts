@@ -155,13 +155,22 @@ limits:
 
   it('reports every problem, in file order, each with its own location', async () => {
     const dir = project({
-      'rehearse.config.yaml': 'limits:\n  walBytes: lots\nengine: mysql\nhazards:\n  slow-step: warn\n',
+      'rehearse.config.yaml': 'limits:\n  walBytes: lots\nengine: oracle\nhazards:\n  slow-step: warn\n',
     });
     const lines = (await loadError(join(dir, 'rehearse.config.yaml'))).message.split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/rehearse\.config\.yaml:2:13: limits\.walBytes: expected a size like 1048576, "512MB" or "1GiB", got "lots"$/);
-    expect(lines[1]).toMatch(/rehearse\.config\.yaml:3:9: engine: engine mysql is not supported yet; supported engines: pglite, postgres$/);
+    expect(lines[1]).toMatch(/rehearse\.config\.yaml:3:9: engine: unknown engine oracle; expected one of pglite, postgres, mysql, sqlite$/);
     expect(lines[2]).toMatch(/rehearse\.config\.yaml:5:14: hazards\.slow-step: expected one of error, warning, info, off, got "warn"$/);
+  });
+
+  it('reads lockQueue as true (5 s) or a duration, and names a bad value at its line', async () => {
+    const on = project({ 'rehearse.config.yaml': 'lockQueue: true\n' });
+    expect((await loadConfigFile(join(on, 'rehearse.config.yaml'))).lockQueue).toBe(5_000);
+    const timed = project({ 'rehearse.config.yaml': 'lockQueue: 12s\n' });
+    expect((await loadConfigFile(join(timed, 'rehearse.config.yaml'))).lockQueue).toBe(12_000);
+    const bad = project({ 'rehearse.config.yaml': 'engine: pglite\nlockQueue: 0\n' });
+    expect((await loadError(join(bad, 'rehearse.config.yaml'))).message).toMatch(/:2:12: lockQueue: expected true, false, or how long .* got 0$/);
   });
 
   it('refuses a zero timeout, which PostgreSQL would read as "no timeout"', async () => {
@@ -187,7 +196,7 @@ limits:
   it('never prints the password of a bad URL', async () => {
     const dir = project({ 'rehearse.config.yaml': 'url: http://ci:hunter2@db/postgres\n' });
     const error = await loadError(join(dir, 'rehearse.config.yaml'));
-    expect(error.message).toContain('url: expected a server URL like postgres://user@host:5432/postgres, got "http://ci:***@db/postgres"');
+    expect(error.message).toContain('url: expected a server URL like postgres://user@host:5432/postgres or mysql://user@host:3306/, got "http://ci:***@db/postgres"');
     expect(error.message).not.toContain('hunter2');
   });
 

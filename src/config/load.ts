@@ -110,6 +110,7 @@ function resolveConfig(config: ParsedConfig, file: string): ResolvedConfigFile {
     severity: definedOnly(config.hazards ?? {}),
     ...(config.scale !== undefined ? { scale: config.scale } : {}),
     ...(config.probes !== undefined ? { probes: config.probes } : {}),
+    ...(config.lockQueue !== undefined ? { lockQueue: config.lockQueue } : {}),
     json: fromConfigDir(config.json),
   };
 }

@@ -104,6 +104,18 @@ describe('resolveRunOptions', () => {
     expect(resolveRunOptions(file, flags, cwd).dataset).not.toHaveProperty('version');
   });
 
+  it('rehearses the lock queue when --lock-queue or the config asks, for 5 s or the time given; the flag wins', () => {
+    const seed: CliRunFlags = { dataset: 'seed.sql' };
+    expect(resolveRunOptions(config(), seed, cwd)).not.toHaveProperty('lockQueueMs');
+    expect(resolveRunOptions(config(), { ...seed, lockQueue: true }, cwd).lockQueueMs).toBe(5_000);
+    expect(resolveRunOptions(config(), { ...seed, lockQueue: '1.5s' }, cwd).lockQueueMs).toBe(1_500);
+    expect(resolveRunOptions(config({ lockQueue: 10_000 }), seed, cwd).lockQueueMs).toBe(10_000);
+    expect(resolveRunOptions(config({ lockQueue: 10_000 }), { ...seed, lockQueue: false }, cwd)).not.toHaveProperty('lockQueueMs');
+    expect(usageError(() => resolveRunOptions(config(), { ...seed, lockQueue: 'long' }, cwd)).message).toBe(
+      '--lock-queue: expected true, false, or how long the reading transaction stays open (a duration greater than 0 like "5s"), got "long"',
+    );
+  });
+
   it('runs traffic probes unless the config or --no-probes says not to; the flag wins', () => {
     const seed = { dataset: 'seed.sql' };
     expect(resolveRunOptions(config(), seed, cwd).probes).toBe(true);
@@ -145,13 +157,15 @@ describe('resolveRunOptions', () => {
 
   it('checks flag values with the same rules as the config', () => {
     const run = (flags: CliRunFlags) => usageError(() => resolveRunOptions(undefined, { dataset: 'd.sql', ...flags }, cwd)).message;
-    expect(run({ engine: 'foo' })).toBe('--engine: unknown engine foo; expected one of pglite, postgres');
-    expect(run({ engine: 'mysql' })).toBe('--engine: engine mysql is not supported yet; supported engines: pglite, postgres');
-    expect(run({ engine: 'sqlite' })).toBe('--engine: engine sqlite is not supported yet; supported engines: pglite, postgres');
-    expect(run({ engine: '' })).toBe('--engine: unknown engine ""; expected one of pglite, postgres');
+    expect(run({ engine: 'foo' })).toBe('--engine: unknown engine foo; expected one of pglite, postgres, mysql, sqlite');
+    expect(run({ engine: '' })).toBe('--engine: unknown engine ""; expected one of pglite, postgres, mysql, sqlite');
+    expect(run({ engine: 'mysql' })).toBe('engine mysql needs a server to create scratch databases on: pass --url mysql://user@host:3306/ or set url in rehearse.config.yaml');
+    expect(run({ engine: 'mysql', url: 'postgres://ci:secret@db/app' })).toBe(
+      'engine mysql needs a mysql server, but the url is a postgres one (postgres://ci:***@db/app): pass --engine postgres, or a url like mysql://user@host:3306/',
+    );
     expect(run({ source: 'flyway' })).toBe('--source: unknown migration source flyway; expected one of golang-migrate');
-    expect(run({ url: 'mysql://root@db/app' })).toBe(
-      '--url: mysql servers are not supported yet; expected a server URL like postgres://user@host:5432/postgres',
+    expect(run({ url: 'ftp://root@db/app' })).toBe(
+      '--url: expected a server URL like postgres://user@host:5432/postgres or mysql://user@host:3306/, got "ftp://root@db/app"',
     );
     expect(run({ url: 'db:5432 pw=secret' })).toMatch(/^--url: expected a server URL like .*, got "db:5432 pw=secret"$/);
     expect(run({ migrations: ' ' })).toBe('--migrations: expected a directory, got " "');

@@ -5,13 +5,15 @@
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS } from '../checks/limits.ts';
 import type { EngineKind } from '../engines/engine.ts';
+import { redactUrl } from '../engines/url.ts';
 import { UsageError } from '../errors.ts';
 import { displayPath, findConfigFile, loadConfigFile, type LoadConfigOptions } from './load.ts';
 import type { RunRequest } from '../rehearsal/run.ts';
 import { DEFAULT_SCALE_FRACTIONS, type ScaleOption } from '../rehearsal/scale-runs.ts';
+import { lockQueueValue } from './schema.ts';
 import type { ResolvedConfigFile } from './types.ts';
 import { COUNT_EXPECTED, parseCount } from './units.ts';
-import { describeValue, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
+import { describeValue, engineOfUrl, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
 
 /** `rehearse run` flags as the CLI parsed them (strings, unchecked). */
 export interface CliRunFlags {
@@ -30,6 +32,8 @@ export interface CliRunFlags {
   scale?: boolean;
   /** `--probes` (true) / `--no-probes` (false); undefined when neither was given. */
   probes?: boolean;
+  /** `--lock-queue` (true), `--lock-queue 10s` (string) or `--no-lock-queue` (false). */
+  lockQueue?: boolean | string;
 }
 
 /** What a run needs (`RunRequest`), plus what the command line does around it. */
@@ -60,11 +64,17 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
 
   const engine = (checked('--engine', flags.engine, engineProblem) as EngineKind | undefined) ?? file?.engine ?? 'pglite';
   const url = checked('--url', flags.url, urlProblem) ?? file?.url;
-  if (engine === 'postgres' && url === undefined) {
+  const example = { postgres: 'postgres://user@host:5432/postgres', mysql: 'mysql://user@host:3306/' };
+  if ((engine === 'postgres' || engine === 'mysql') && url === undefined) {
     throw new UsageError(
       'USAGE',
-      `engine postgres needs a server to create scratch databases on: pass --url postgres://user@host:5432/postgres or set url in ${configName}`,
+      `engine ${engine} needs a server to create scratch databases on: pass --url ${example[engine]} or set url in ${configName}`,
     );
+  }
+  // A URL of the other family would fail later with a driver's protocol error: say it now.
+  const urlEngine = url === undefined ? undefined : engineOfUrl(url);
+  if ((engine === 'postgres' || engine === 'mysql') && urlEngine !== undefined && urlEngine !== engine) {
+    throw new UsageError('USAGE', `engine ${engine} needs a ${engine} server, but the url is a ${urlEngine} one (${redactUrl(url!)}): pass --engine ${urlEngine}, or a url like ${example[engine]}`);
   }
 
   // --dataset replaces the config's dataset whole: a version describes one seed script, and
@@ -93,10 +103,19 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
     productionRows: flags.productionRows !== undefined ? parseProductionRows(flags.productionRows) : (file?.productionRows ?? {}),
     scale: resolveScale(flags.scale, file?.scale),
     probes: flags.probes ?? file?.probes ?? true,
+    ...lockQueueOption(flags.lockQueue, file?.lockQueue),
     base: nonEmpty('--base', flags.base, 'a git revision'),
     previousQueriesPath: fromCwd(nonEmpty('--previous-queries', flags.previousQueries, 'a file path')),
     configFile: file?.file,
   };
+}
+
+/** The flag wins over the config; off unless one of them asks. */
+function lockQueueOption(flag: boolean | string | undefined, config: number | false | undefined): { lockQueueMs?: number } {
+  if (flag === undefined) return config ? { lockQueueMs: config } : {};
+  const parsed = lockQueueValue(flag);
+  if ('problem' in parsed) throw new UsageError('USAGE', `--lock-queue: ${parsed.problem}`);
+  return parsed.value ? { lockQueueMs: parsed.value } : {};
 }
 
 /**

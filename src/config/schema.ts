@@ -103,6 +103,19 @@ const scale = converted<boolean | { fractions: number[] }, boolean | { fractions
   return { problem: `expected true, false or { fractions: [0.25, 0.5] }, got ${describeValue(input)}` };
 });
 
+/** How long the lock-queue reader holds its tables when the config says just `true`. */
+export const DEFAULT_LOCK_QUEUE_MS = 5_000;
+
+/** `true` (hold 5 s), `false`, or how long to hold, e.g. "10s". */
+export function lockQueueValue(input: unknown): { value: number | false } | { problem: string } {
+  const expected = `true, false, or how long the reading transaction stays open (a duration greater than 0 like "5s")`;
+  if (input === true) return { value: DEFAULT_LOCK_QUEUE_MS };
+  if (input === false) return { value: false };
+  const ms = typeof input === 'number' || typeof input === 'string' ? parseDuration(input) : undefined;
+  return ms ? { value: ms } : { problem: `expected ${expected}, got ${describeValue(input)}` };
+}
+const lockQueue = converted<boolean | number | string, number | false>(lockQueueValue);
+
 const probes = accepted<boolean>((input) => (typeof input === 'boolean' ? undefined : `expected true or false, got ${describeValue(input)}`));
 
 export const configSchema = z.strictObject({
@@ -121,6 +134,7 @@ export const configSchema = z.strictObject({
   hazards: hazards.optional(),
   scale: scale.optional(),
   probes: probes.optional(),
+  lockQueue: lockQueue.optional(),
   json: pathTo('a file path').optional(),
 });
 

@@ -68,6 +68,13 @@ export interface RehearseConfigInput {
    * them bare.
    */
   probes?: boolean;
+  /**
+   * The lock-queue rehearsal (needs traffic probes): before each step of the change, a session
+   * opens a transaction that reads the step's tables and keeps it open — `true` for 5 s, or a
+   * duration like "10s" — as a long report query or a background job would. A DDL that must wait
+   * for it makes every query behind it wait too; the probes measure that queue.
+   */
+  lockQueue?: boolean | number | string;
   /** Write the JSON report to this file, relative to the config file. */
   json?: string;
 }
@@ -87,5 +94,7 @@ export interface ResolvedConfigFile {
   severity: SeverityOverrides;
   scale?: boolean | { fractions: number[] };
   probes?: boolean;
+  /** Hold time of the lock-queue reader in ms, or false. */
+  lockQueue?: number | false;
   json?: string;
 }

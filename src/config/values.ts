@@ -3,16 +3,30 @@
 import { redactUrl } from '../engines/url.ts';
 import type { EngineKind } from '../engines/engine.ts';
 
-export const ENGINES = ['pglite', 'postgres'] as const satisfies readonly EngineKind[];
+export const ENGINES = ['pglite', 'postgres', 'mysql', 'sqlite'] as const satisfies readonly EngineKind[];
 
-// DESIGN names these engines; saying "not supported yet" tells the user the name is right and
-// the wait is ours, where "unknown engine" would send them looking for a typo.
-const PLANNED_ENGINES = ['mysql', 'sqlite'];
+// Engines DESIGN names that rehearse does not drive yet: saying "not supported yet" tells the
+// user the name is right and the wait is ours, where "unknown engine" would send them looking
+// for a typo. (None at the moment.)
+const PLANNED_ENGINES: string[] = [];
 
 export const MIGRATION_SOURCES = ['golang-migrate'] as const;
 export type MigrationSource = (typeof MIGRATION_SOURCES)[number];
 
-export const URL_EXPECTED = 'a server URL like postgres://user@host:5432/postgres';
+export const URL_EXPECTED = 'a server URL like postgres://user@host:5432/postgres or mysql://user@host:3306/';
+
+/** The engine a server URL is for, by its scheme; undefined for anything else. */
+export function engineOfUrl(url: string): 'postgres' | 'mysql' | undefined {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    return undefined;
+  }
+  if (protocol === 'postgres:' || protocol === 'postgresql:') return 'postgres';
+  if (protocol === 'mysql:' || protocol === 'mariadb:') return 'mysql';
+  return undefined;
+}
 
 export function engineProblem(name: unknown): string | undefined {
   if ((ENGINES as readonly unknown[]).includes(name)) return undefined;
@@ -41,10 +55,7 @@ export function urlProblem(url: unknown): string | undefined {
   } catch {
     return `expected ${URL_EXPECTED}, got ${describeValue(redactUrl(url))}`;
   }
-  if (protocol === 'postgres:' || protocol === 'postgresql:') return undefined;
-  if (protocol === 'mysql:' || protocol === 'mariadb:') {
-    return `${protocol.slice(0, -1)} servers are not supported yet; expected ${URL_EXPECTED}`;
-  }
+  if (protocol === 'postgres:' || protocol === 'postgresql:' || protocol === 'mysql:' || protocol === 'mariadb:') return undefined;
   return `expected ${URL_EXPECTED}, got ${describeValue(redactUrl(url))}`;
 }
 

@@ -1,9 +1,9 @@
-// Which kind of SQL dataset a file is: a plain-SQL pg_dump or a seed script.
+// Which kind of SQL dataset a file is: a plain-SQL pg_dump, a mysqldump, or a seed script.
 
 import { open } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 
-export type SqlDatasetKind = 'pg-dump' | 'seed-script';
+export type SqlDatasetKind = 'pg-dump' | 'mysql-dump' | 'seed-script';
 
 /** pg_dump's header is within its first lines; reading this much is plenty. */
 const HEAD_BYTES = 8192;
@@ -21,7 +21,10 @@ export async function detectDatasetKind(path: string): Promise<SqlDatasetKind> {
     throw new InputError('DATASET_INVALID', 'this file is gzip-compressed; decompress it first (gunzip -k)', { location: { file: path } });
   }
   const lines = head.toString('utf8').split('\n').slice(0, 20);
-  return lines.some((line) => line.trimEnd() === '-- PostgreSQL database dump') ? 'pg-dump' : 'seed-script';
+  if (lines.some((line) => line.trimEnd() === '-- PostgreSQL database dump')) return 'pg-dump';
+  // mysqldump's first line: `-- MySQL dump 10.13  Distrib 8.0.36, …` or `-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB, …`.
+  if (/^-- (MySQL|MariaDB) dump \d/.test(lines[0] ?? '')) return 'mysql-dump';
+  return 'seed-script';
 }
 
 async function readHead(path: string): Promise<Buffer> {

@@ -13,7 +13,7 @@ import type { Engine, ScratchDatabase, Session } from '../engines/engine.ts';
 import { parsePostgresUrl, withDatabase } from '../engines/url.ts';
 import { detectDatasetKind } from './detect-kind.ts';
 import { runSqlScript } from './run-sql-script.ts';
-import { readTrackingVersion } from './tracking-version.ts';
+import { readTrackingVersion } from '../migrations/tracking-version.ts';
 
 const SOURCE_SCHEMA = String.raw`
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');

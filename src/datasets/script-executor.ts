@@ -77,6 +77,8 @@ export class ScriptExecutor {
   /** Runs `COPY … FROM stdin` with the data lines that follow it in `reader`. */
   async copy(statement: ScriptStatement, textFormat: boolean, reader: LineReader): Promise<void> {
     await this.flush();
+    const copyFrom = this.session.copyFrom?.bind(this.session);
+    if (!copyFrom) throw new InputError('DATASET_RESTORE_FAILED', 'this engine has no COPY: a pg_dump restores on PostgreSQL engines only', { location: this.#at(statement) });
     const cursor: CopyBlockCursor = { ended: false };
     // Text format has one row per line, so a long block can go in several COPY commands; in CSV a
     // quoted value may span lines, so its block goes whole.
@@ -84,7 +86,7 @@ export class ScriptExecutor {
     while (!cursor.ended) {
       const firstDataLine = reader.lineNumber + 1;
       try {
-        this.counts.copiedRows += await this.session.copyFrom(statement.text, copyDataSlice(reader, cursor, sliceChars));
+        this.counts.copiedRows += await copyFrom(statement.text, copyDataSlice(reader, cursor, sliceChars));
       } catch (error) {
         if (error instanceof TruncatedCopyError) {
           throw new InputError('DATASET_RESTORE_FAILED', `the COPY data that starts after line ${statement.line} is cut short: ${error.message}`, {

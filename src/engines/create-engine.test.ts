@@ -51,13 +51,13 @@ describeEachEngine(({ kind, create }) => {
     const db = await engine.createScratch('copy');
     const session = await engine.connect(db);
     await session.exec('CREATE TABLE t (id int PRIMARY KEY, note text)');
-    const copied = await session.copyFrom('COPY t (id, note) FROM STDIN', '1\ttab\\there\n2\t\\N\n');
+    const copied = await session.copyFrom!('COPY t (id, note) FROM STDIN', '1\ttab\\there\n2\t\\N\n');
     async function* rows() {
       yield '3\tnew\\nline\n';
       yield Buffer.from('4\tünïcødé\n');
     }
     expect(copied).toBe(2);
-    expect(await session.copyFrom('COPY t (id, note) FROM STDIN', rows())).toBe(2);
+    expect(await session.copyFrom!('COPY t (id, note) FROM STDIN', rows())).toBe(2);
     const { rows: result } = await session.query('SELECT id, note FROM t ORDER BY id');
     expect(result).toEqual([
       { id: 1, note: 'tab\there' },

@@ -36,7 +36,8 @@ export class DatabaseError extends Error {
   constructor(
     message: string,
     readonly sqlstate: string | undefined,
-    readonly details: { detail?: string; hint?: string; position?: number; where?: string } = {},
+    /** `errno`: MySQL/MariaDB's error number, where SQLSTATE is too coarse (1205, 1206 and many more are all HY000). */
+    readonly details: { detail?: string; hint?: string; position?: number; where?: string; errno?: number } = {},
   ) {
     super(message);
     this.name = 'DatabaseError';
@@ -69,8 +70,11 @@ export interface Session {
   query<R = Row>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
   /** Runs a script of one or more statements in one round trip; results are discarded. */
   exec(sql: string): Promise<void>;
-  /** Runs `COPY … FROM STDIN` feeding it `data` (text in COPY format); returns rows copied. */
-  copyFrom(copySql: string, data: AsyncIterable<string | Buffer> | string): Promise<number>;
+  /**
+   * Runs `COPY … FROM STDIN` feeding it `data` (text in COPY format); returns rows copied.
+   * PostgreSQL family only: restoring a pg_dump needs it, other engines have no COPY.
+   */
+  copyFrom?(copySql: string, data: AsyncIterable<string | Buffer> | string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -89,14 +93,26 @@ export interface EngineInfo {
   serverVersionNum: number;
 }
 
-export type EngineKind = 'postgres' | 'pglite';
+export type EngineKind = 'postgres' | 'pglite' | 'mysql' | 'sqlite';
 
 /** The SQL family an engine speaks: picks the statement splitter and the observer. */
-export type Dialect = 'postgres';
+export type Dialect = 'postgres' | 'mysql' | 'sqlite';
+
+/** The SQL family of an engine kind (PGlite is PostgreSQL compiled to WASM). */
+export function dialectOf(kind: EngineKind): Dialect {
+  return kind === 'pglite' ? 'postgres' : kind;
+}
+
+/** The dialect of an engine named in evidence (`target.engine`); PostgreSQL for a name it does not know. */
+export function dialectOfName(engine: string): Dialect {
+  const known = engine === 'pglite' || engine === 'postgres' || engine === 'mysql' || engine === 'sqlite';
+  return known ? dialectOf(engine) : 'postgres';
+}
 
 export interface Engine {
   readonly kind: EngineKind;
   readonly dialect: Dialect;
+  /** Some flags depend on the server's settings (MySQL: binary logging, per-table counters) and are refined by `open()`. */
   readonly capabilities: EngineCapabilities;
   /** Where scratch databases live, safe to print (no password). */
   readonly location: string;

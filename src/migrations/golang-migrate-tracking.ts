@@ -3,24 +3,31 @@
 // rewritten with TRUNCATE + INSERT; `dirty` is set before a migration runs and cleared after it
 // succeeds, so a failed migration leaves it dirty, as production would find it.
 import type { Session } from '../engines/engine.ts';
+import type { MigrationTracking, TrackingState } from './tracking.ts';
+import { readTrackingVersion } from './tracking-version.ts';
 
 /** golang-migrate's NilVersion: written only to record a dirty state below the first migration. */
 const NIL_VERSION = -1n;
 
-export class GolangMigrateTracking {
+export class GolangMigrateTracking implements MigrationTracking {
   constructor(readonly table = 'schema_migrations') {}
 
   async ensure(session: Session): Promise<void> {
     await session.query(`CREATE TABLE IF NOT EXISTS ${this.table} (version bigint not null primary key, dirty boolean not null)`);
   }
 
-  async read(session: Session): Promise<{ version: bigint | null; dirty: boolean } | null> {
+  async read(session: Session): Promise<TrackingState | null> {
     const exists = await session.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [this.table]);
     if (!exists.rows[0]?.t) return null;
     const { rows } = await session.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${this.table} LIMIT 1`);
     const row = rows[0];
     if (!row || BigInt(row.version) === NIL_VERSION) return { version: null, dirty: row?.dirty ?? false };
     return { version: BigInt(row.version), dirty: row.dirty };
+  }
+
+  /** Found on the search_path or in `public`, which a pg_dump script leaves its session without. */
+  readRestored(session: Session): ReturnType<MigrationTracking['readRestored']> {
+    return readTrackingVersion(session);
   }
 
   /** `version` null means "no migration applied" (below the first one). */

@@ -29,7 +29,7 @@ describe('prepareMigrations', () => {
       '0002_tag_index.up.sql': '-- rehearse:no-transaction\nCREATE INDEX CONCURRENTLY tags_name_idx ON tags (name);\n',
       '0002_tag_index.down.sql': 'DROP INDEX CONCURRENTLY tags_name_idx;\n',
     });
-    const prepared = await prepareMigrations(await readGolangMigrateDir(dir), {});
+    const prepared = await prepareMigrations(await readGolangMigrateDir(dir), { dialect: 'postgres' });
 
     expect(prepared.map((m) => m.id)).toEqual(['0001_tags', '0002_tag_index']);
     const [tags, index] = prepared;
@@ -51,7 +51,7 @@ describe('prepareMigrations', () => {
       id: '7_seed',
       up: { path: 'seed.sql', sql: 'INSERT INTO t VALUES (1)' },
     };
-    const [prepared] = await prepareMigrations([migration], {});
+    const [prepared] = await prepareMigrations([migration], { dialect: 'postgres' });
     expect(prepared!.upPlan.statements).toHaveLength(1);
     expect(prepared).not.toHaveProperty('downPlan');
   });
@@ -59,8 +59,8 @@ describe('prepareMigrations', () => {
   it('passes the server version on: ALTER TYPE … ADD VALUE cannot run in a transaction before 12', async () => {
     await write({ '1_mood.up.sql': "ALTER TYPE mood ADD VALUE 'meh';", '1_mood.down.sql': 'SELECT 1;' });
     const migrations = await readGolangMigrateDir(dir);
-    expect((await prepareMigrations(migrations, { serverVersionNum: 110005 }))[0]!.upPlan.transactionMode).toBe('none');
-    expect((await prepareMigrations(migrations, { serverVersionNum: 160002 }))[0]!.upPlan.transactionMode).toBe('per-file');
+    expect((await prepareMigrations(migrations, { dialect: 'postgres', serverVersionNum: 110005 }))[0]!.upPlan.transactionMode).toBe('none');
+    expect((await prepareMigrations(migrations, { dialect: 'postgres', serverVersionNum: 160002 }))[0]!.upPlan.transactionMode).toBe('per-file');
   });
 
   it('stops at a syntax error in a down file, pointing at file, line and column', async () => {
@@ -70,7 +70,7 @@ describe('prepareMigrations', () => {
       '2_bad.up.sql': 'ALTER TABLE t ADD c int;',
       '2_bad.down.sql': 'ALTER TABLE t\n  DROP COLUMN c,;\n',
     });
-    const error = await prepareMigrations(await readGolangMigrateDir(dir), {}).catch((e: unknown) => e);
+    const error = await prepareMigrations(await readGolangMigrateDir(dir), { dialect: 'postgres' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).code).toBe('SQL_SYNTAX');
     expect((error as InputError).message).toBe(`${path.join(dir, '2_bad.down.sql')}:2:17: syntax error at or near ";"`);

@@ -1,16 +1,16 @@
 // Turns migrations read from disk into plans the rehearsal runs: every file split into
-// statements by PostgreSQL's parser, so a syntax error stops the run before any database is
+// statements for the target's dialect, so a syntax error stops the run before any database is
 // touched, pointing at file:line:column.
 import { InputError } from '../errors.ts';
-import { splitPostgresFile, type SplitOptions } from '../sql/postgres-split.ts';
+import { splitFile, type SplitFileOptions } from '../sql/split.ts';
 import type { Migration, PreparedMigration } from './migration.ts';
 
-export async function prepareMigrations(migrations: Migration[], opts: SplitOptions): Promise<PreparedMigration[]> {
+export async function prepareMigrations(migrations: Migration[], opts: SplitFileOptions): Promise<PreparedMigration[]> {
   const prepared: PreparedMigration[] = [];
   // One after the other, so the error reported is that of the first broken file in order.
   for (const migration of migrations) {
-    const upPlan = await splitPostgresFile(migration.up.path, migration.up.sql, opts);
-    const downPlan = migration.down && (await splitPostgresFile(migration.down.path, migration.down.sql, opts));
+    const upPlan = await splitFile(migration.up.path, migration.up.sql, opts);
+    const downPlan = migration.down && (await splitFile(migration.down.path, migration.down.sql, opts));
     prepared.push(downPlan ? { ...migration, upPlan, downPlan } : { ...migration, upPlan });
   }
   return prepared;

@@ -15,6 +15,8 @@ export interface RelationStorage {
   storageId: string;
   /** Size in bytes, where the map was taken with sizes. */
   bytes?: number;
+  /** A table's size already counts its indexes (InnoDB: the tablespace file holds them all). */
+  sizeIncludesIndexes?: boolean;
 }
 
 export type StorageMap = Map<string, RelationStorage>;
@@ -75,7 +77,12 @@ export interface Observer {
   /** How many locks the engine's shared lock table can hold, or undefined where it has no such limit. */
   lockCapacity(session: Session): Promise<LockCapacity | undefined>;
   beginStep(session: Session): Promise<StepBaseline>;
-  endStep(session: Session, baseline: StepBaseline): Promise<{ rows: TableRows[]; walBytes?: number }>;
+  /**
+   * Rows per table and WAL (binlog) bytes since `beginStep`. Where the engine cannot split rows by
+   * table, `rows` holds each table's net row-count change and `sessionRows` the migration session's
+   * own totals (StepEvidence.sessionRows).
+   */
+  endStep(session: Session, baseline: StepBaseline): Promise<{ rows: TableRows[]; walBytes?: number; sessionRows?: Omit<TableRows, 'table'> }>;
   schema(session: Session): Promise<SchemaSnapshot>;
   /**
    * Schema, row counts and whole-row checksums of every table; with `columnChecksums`, a checksum
@@ -88,4 +95,12 @@ export interface Observer {
   blockedBy(mode: string): BlockedTraffic;
   /** A monitor on a second session, for engines with concurrent sessions. */
   lockMonitor(session: Session): LockMonitor;
+  /** What the report should say about what the server let the observer see (and what it hid). */
+  notes?(): string[];
+  /**
+   * `transactionCounters().rowsProcessed` counts from the step's start whether or not a
+   * transaction is open (MySQL's session status counters), so statements run in autocommit get a
+   * per-statement figure too. PostgreSQL's pending counters only exist inside a transaction.
+   */
+  readonly countsOutsideTransactions?: boolean;
 }

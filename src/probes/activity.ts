@@ -24,10 +24,7 @@ export function tally(into: Map<string, RowCounts>, key: string, counts: RowCoun
  */
 export function withoutProbeActivity(rows: readonly TableRows[], probes: readonly TableRows[]): TableRows[] {
   const byTable = new Map<string, RowCounts>();
-  for (const p of probes) {
-    const { table, ...counts } = p;
-    byTable.set(table, addCounts(byTable.get(table) ?? NO_ROWS, counts));
-  }
+  for (const { table, ...counts } of probes) tally(byTable, table, counts);
   const out: TableRows[] = [];
   for (const r of rows) {
     const p = byTable.get(r.table) ?? NO_ROWS;

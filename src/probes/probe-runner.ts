@@ -7,7 +7,19 @@ import type { Session } from '../engines/engine.ts';
 import { redactDataValues } from '../redact.ts';
 import type { BlockedEvidence, TableRows } from '../rehearsal/evidence.ts';
 import { tally, type RowCounts } from './activity.ts';
-import type { ProbeConnection, ProbeControl, ProbeDialect, ProbeOutcome, ProbeRequest, ProbeTarget, RunningProbes, TrafficProbes } from './probes.ts';
+import { LockQueueReader } from './lock-queue.ts';
+import type {
+  LockHolderConnection,
+  ProbeConnection,
+  ProbeControl,
+  ProbeDialect,
+  ProbeOutcome,
+  ProbePlan,
+  ProbeRequest,
+  ProbeTarget,
+  RunningProbes,
+  TrafficProbes,
+} from './probes.ts';
 import { AttemptLog } from './stats.ts';
 
 /** Each probe starts an attempt this often (sooner attempts would add load, later ones miss short blocks). */
@@ -28,6 +40,8 @@ export interface ProbeRunnerOptions {
 
 export class ProbeRunner implements TrafficProbes {
   #control: ProbeControl | undefined;
+  /** The lock-queue reader's session, kept from step to step like the control session. */
+  #holder: LockHolderConnection | undefined;
   /** Probe sessions between steps. */
   readonly #pool: ProbeConnection[] = [];
   readonly #notes = new Set<string>();
@@ -46,11 +60,13 @@ export class ProbeRunner implements TrafficProbes {
       this.#control ??= await this.options.dialect.control(await this.options.connect());
       const plan = await this.#control.plan(request.tables);
       for (const note of plan.notes) this.#notes.add(note);
-      const targets = plan.targets.slice(0, this.#maxLanes);
-      const unprobed = plan.targets.slice(this.#maxLanes);
+      // The lock-queue reader's connection comes out of the same budget.
+      const lanes = Math.max(1, this.#maxLanes - (request.lockQueue ? 1 : 0));
+      const targets = plan.targets.slice(0, lanes);
+      const unprobed = plan.targets.slice(lanes);
       if (unprobed.length > 0) {
         this.#notes.add(
-          `traffic probes have ${this.#maxLanes} sessions (${this.#maxLanes + 1} connections with the control session), ` +
+          `traffic probes have ${lanes} sessions (${this.#maxLanes + 1} connections with the control session${request.lockQueue ? ' and the lock-queue reader' : ''}), ` +
             `so ${unprobed.map((t) => `${t.operation} of ${t.table}`).join(', ')} went unprobed: blocking there was inferred from locks`,
         );
       }
@@ -62,8 +78,8 @@ export class ProbeRunner implements TrafficProbes {
         this.#pool.push(...sessions);
         throw failed.reason;
       }
-      const lanes = targets.map((target, i) => new Lane(target, sessions[i]!));
-      this.#running = new Probing(lanes, this.#control, request.migrationPid, this.#intervalMs, (healthy, notes, controlLost) => {
+      const queue = request.lockQueue ? await this.#startLockQueue(request, plan, this.#control) : undefined;
+      this.#running = new Probing(targets.map((target, i) => new Lane(target, sessions[i]!)), this.#control, request.migrationPid, this.#intervalMs, queue, (healthy, notes, controlLost) => {
         this.#pool.push(...healthy);
         for (const note of notes) this.#notes.add(note);
         if (controlLost) this.#dropControl();
@@ -73,6 +89,23 @@ export class ProbeRunner implements TrafficProbes {
       this.#notes.add(`traffic probes could not start (${reason(error)}): blocking was inferred from locks where they did not run`);
       // A broken control session is replaced at the next step.
       this.#dropControl();
+      return undefined;
+    }
+  }
+
+  /** Never throws: a reader that cannot start is a note, and the step runs without the queue. */
+  async #startLockQueue(request: ProbeRequest, plan: ProbePlan, control: ProbeControl): Promise<LockQueueReader | undefined> {
+    if (plan.named.length === 0) {
+      this.#notes.add('lock-queue: a step named no existing table, so no reader was held open before it');
+      return undefined;
+    }
+    try {
+      this.#holder ??= await this.options.dialect.holder(await this.options.connect());
+      return await LockQueueReader.start(this.#holder, control, request.migrationPid, plan.named, request.lockQueue!.holdMs);
+    } catch (error) {
+      this.#notes.add(`lock-queue: the reader could not hold its tables (${reason(error)}), so a step ran without the queue`);
+      void this.#holder?.close().catch(() => undefined);
+      this.#holder = undefined;
       return undefined;
     }
   }
@@ -88,8 +121,8 @@ export class ProbeRunner implements TrafficProbes {
 
   async close(): Promise<void> {
     await this.#running?.stop().catch(() => undefined);
-    const sessions = [...this.#pool.splice(0), ...(this.#control ? [this.#control] : [])];
-    this.#control = undefined;
+    const sessions = [...this.#pool.splice(0), ...(this.#control ? [this.#control] : []), ...(this.#holder ? [this.#holder] : [])];
+    this.#control = this.#holder = undefined;
     await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
   }
 
@@ -144,6 +177,7 @@ class Probing implements RunningProbes {
     private readonly control: ProbeControl,
     private readonly migrationPid: number,
     intervalMs: number,
+    private readonly queue: LockQueueReader | undefined,
     /** Hands the healthy sessions back to the pool, with what the report should note. */
     private readonly release: (healthy: ProbeConnection[], notes: string[], controlLost: boolean) => void,
   ) {
@@ -160,13 +194,28 @@ class Probing implements RunningProbes {
     return this.#outcome;
   }
 
+  get lockQueueHolding(): boolean {
+    return this.queue?.holding ?? false;
+  }
+
+  async lockQueueReleased(): Promise<void> {
+    await this.queue?.released().catch(() => undefined);
+  }
+
   /** Never throws: what went wrong becomes a note, and the step keeps what could be measured. */
   async #finish(): Promise<ProbeOutcome> {
+    const notes: string[] = [];
+    // The reader ends before the probes stop: attempts queued behind it must get through first.
+    let lockQueue: ProbeOutcome['lockQueue'];
+    try {
+      lockQueue = await this.queue?.end();
+    } catch (error) {
+      notes.push(`lock-queue: the reader failed (${reason(error)}): the queue it caused was measured, the migration's own wait was not`);
+    }
     this.#stopped = true;
     this.#stop();
     // Attempts in flight end once the step's locks are gone, and lock_timeout / statement_timeout bound them anyway.
     await Promise.all([...this.lanes.map((l) => l.done), this.#watcher]);
-    const notes: string[] = [];
     const healthy: ProbeConnection[] = [];
     const activity = new Map<string, RowCounts>();
     let untallied = false;
@@ -189,13 +238,18 @@ class Probing implements RunningProbes {
     let controlLost = false;
     try {
       for (const [oid, counts] of await this.control.takeActivity()) tally(activity, oid, counts);
+      if (this.queue) for (const [oid, counts] of await this.queue.takeActivity()) tally(activity, oid, counts);
       rows = await this.#byTable(activity);
     } catch {
       untallied = controlLost = true;
     }
     if (untallied) notes.push("a probe session failed before its reads and writes were tallied: a step's row counts may include some of them");
     this.release(healthy, notes, controlLost);
-    return { blocked: this.lanes.filter((l) => l.failure === undefined && l.log.attempts > 0).map((l) => this.#evidence(l)), activity: rows };
+    return {
+      blocked: this.lanes.filter((l) => l.failure === undefined && l.log.attempts > 0).map((l) => this.#evidence(l)),
+      activity: rows,
+      ...(lockQueue ? { lockQueue } : {}),
+    };
   }
 
   #evidence(lane: Lane): BlockedEvidence {

@@ -16,6 +16,17 @@ export interface ProbeRequest {
   tables: string[];
   /** The migration's backend: a probe it blocked was blocked by "the migration". */
   migrationPid: number;
+  /** The lock-queue rehearsal: hold a reading transaction on the named tables open this long from the start of the step. */
+  lockQueue?: { holdMs: number };
+}
+
+/** What the lock-queue reader saw (see LockQueueEvidence). */
+export interface LockQueueOutcome {
+  tables: string[];
+  holdMs: number;
+  migrationWaitedMs: number | null;
+  /** When the reader ended (performance.now()), to find the statement that was waiting. */
+  releasedAt: number;
 }
 
 export interface ProbeOutcome {
@@ -23,9 +34,15 @@ export interface ProbeOutcome {
   blocked: BlockedEvidence[];
   /** What the probes themselves added to the per-table row counters, to take out of the step's rows. */
   activity: TableRows[];
+  /** Present when the lock-queue reader held its tables during the step. */
+  lockQueue?: LockQueueOutcome;
 }
 
 export interface RunningProbes {
+  /** Whether the lock-queue reader is still holding its tables. */
+  readonly lockQueueHolding: boolean;
+  /** Settles once the lock-queue reader has ended (at once when there is none). */
+  lockQueueReleased(): Promise<void>;
   /** Stops the probes, lets attempts in flight finish, and returns what was measured. Never throws: failures become notes. */
   stop(): Promise<ProbeOutcome>;
 }
@@ -51,6 +68,8 @@ export interface ProbeTarget {
 export interface ProbePlan {
   /** In priority order: the tables the step names first, then their foreign-key neighbours. */
   targets: ProbeTarget[];
+  /** The tables the step names that exist now (display and quoted qualified name): what the lock-queue reader reads. */
+  named: { table: string; qualified: string }[];
   notes: string[];
 }
 
@@ -68,6 +87,14 @@ export interface ProbeConnection extends AccountedConnection {
   attempt(sql: string): Promise<Attempt>;
 }
 
+/** The lock-queue reader: a session that keeps a transaction open on tables, as a long report query would. */
+export interface LockHolderConnection extends AccountedConnection {
+  /** Opens a transaction that reads each table (taking the lock any read takes) and leaves it open for at most `holdMs`. */
+  hold(qualifiedTables: string[], holdMs: number): Promise<void>;
+  /** Ends the transaction, releasing its locks. */
+  release(): Promise<void>;
+}
+
 /** The connection that plans the probes and watches them. */
 export interface ProbeControl extends AccountedConnection {
   /** Chooses tables and builds statements from the catalog; sample rows are read here, before the step. */
@@ -76,10 +103,13 @@ export interface ProbeControl extends AccountedConnection {
   blockers(pids: number[]): Promise<Map<number, number[]>>;
   /** The display names relations have now (a step may rename them), by oid; a partition counts as its root. */
   tableNames(oids: string[]): Promise<Map<string, string>>;
+  /** Whether `pid` is waiting for a lock right now: who it waits for, and how long its statement has been running. */
+  lockWait(pid: number): Promise<{ blockers: number[]; waitedMs: number } | undefined>;
 }
 
 /** How an engine family probes. */
 export interface ProbeDialect {
   lane(session: Session): Promise<ProbeConnection>;
   control(session: Session): Promise<ProbeControl>;
+  holder(session: Session): Promise<LockHolderConnection>;
 }

@@ -1,6 +1,7 @@
 // From the attempts of one probe (one table, one operation) to the figures the report keeps:
-// the longest blocked window, p99 latency and errors by SQLSTATE. Attempts are folded in as they
-// come (a probe of a 30-minute step makes some 70,000), keeping one number per attempt for p99.
+// the longest blocked window, p99 latency and errors by SQLSTATE (or the engine's own error code,
+// where the SQLSTATE is too coarse). Attempts are folded in as they come (a probe of a 30-minute
+// step makes some 70,000), keeping one number per attempt for p99.
 // Pure, so it is tested apart from any database.
 
 /** One attempt of a probe statement, timed on the client. */
@@ -9,6 +10,14 @@ export interface Attempt {
   endMs: number;
   /** Set when the attempt failed: its SQLSTATE. */
   sqlstate?: string;
+  /**
+   * Set when the attempt failed on an engine whose SQLSTATE is too coarse to tell errors apart
+   * (MySQL/MariaDB: `HY000` covers lock wait timeout and many more): the code failures are counted
+   * under instead of the SQLSTATE, e.g. MySQL's error number `'1205'`.
+   */
+  code?: string;
+  /** Whether the failure means "waited and gave up"; when absent, the SQLSTATE decides (GAVE_UP_WAITING). */
+  gaveUpWaiting?: boolean;
 }
 
 /**
@@ -41,10 +50,12 @@ export class AttemptLog {
    */
   add(attempt: Attempt): void {
     this.#durations.push(attempt.endMs - attempt.startMs);
-    if (attempt.sqlstate) this.#errors[attempt.sqlstate] = (this.#errors[attempt.sqlstate] ?? 0) + 1;
+    const code = attempt.code ?? attempt.sqlstate;
+    if (code) this.#errors[code] = (this.#errors[code] ?? 0) + 1;
     this.#windowStart ??= attempt.startMs;
     this.#longest = Math.max(this.#longest, attempt.endMs - this.#windowStart);
-    if (!attempt.sqlstate || !GAVE_UP_WAITING.has(attempt.sqlstate)) this.#windowStart = undefined;
+    const gaveUp = attempt.gaveUpWaiting ?? (attempt.sqlstate !== undefined && GAVE_UP_WAITING.has(attempt.sqlstate));
+    if (!gaveUp) this.#windowStart = undefined;
   }
 
   get attempts(): number {

@@ -24,12 +24,19 @@ export interface StatementEvidence {
    * whose cost does not grow with the data.
    */
   rowsProcessed?: number;
+  /**
+   * The statement's work grows with the rows of its table although no counter saw it (an InnoDB
+   * in-place index build or rebuild): predictions scale it even when `rowsProcessed` is 0.
+   */
+  growsWithRows?: boolean;
 }
 
 export interface StepError {
   message: string;
-  /** SQLSTATE (PostgreSQL) — e.g. `23502` not_null_violation. */
+  /** SQLSTATE — e.g. `23502` not_null_violation. */
   sqlstate?: string;
+  /** MySQL/MariaDB's error number — e.g. 1206 lock table full (SQLSTATE HY000). */
+  errno?: number;
   detail?: string;
   hint?: string;
   /** The failing statement: its index, and its line and column in the migration file. */
@@ -77,6 +84,8 @@ export interface RewriteEvidence {
   statementIndex?: number;
   bytesBefore: number;
   bytesAfter: number;
+  /** The table's bytes already count its indexes (InnoDB), so index rewrites add nothing to the copy's size. */
+  bytesIncludeIndexes?: boolean;
   reason: string;
 }
 
@@ -111,10 +120,39 @@ export interface BlockedEvidence {
    */
   maxBlockedMs: number;
   p99Ms: number;
-  /** Failed attempts by SQLSTATE (`55P03` lock_not_available, `57014` statement timeout, …). */
+  /**
+   * Failed attempts by error code: the SQLSTATE on PostgreSQL and SQLite (`55P03`, `57014`, …),
+   * the server's error number on MySQL/MariaDB, whose SQLSTATE is mostly `HY000` (`1205` lock wait
+   * timeout, `1213` deadlock, `1969` max_statement_time, `3024` max_execution_time).
+   */
   errors: Record<string, number>;
   /** Who held or queued ahead for the lock a slow attempt waited for: the migration's session, or another backend's pid. */
   blockedBy: ('migration' | number)[];
+}
+
+/**
+ * The lock-queue rehearsal (`--lock-queue`): before the step, a separate session opened a
+ * transaction that read every existing table the step names and kept it open for `holdMs`, as a
+ * long report query or a background job would. A DDL that needs a lock conflicting with reads
+ * waits behind it, and every read and write of the table then queues behind the DDL: the probes
+ * measure that queue (`blocked`).
+ */
+export interface LockQueueEvidence {
+  tables: string[];
+  /** How long the reading transaction stayed open after the step started. */
+  holdMs: number;
+  /** How long the migration's statement had waited for the reader's lock when the reader ended; null when it was not waiting. */
+  migrationWaitedMs: number | null;
+  /** The statement that was waiting. */
+  statementIndex?: number;
+  /**
+   * The step failed on its own lock_timeout (55P03) while the reader held on, and was run again
+   * once the reader ended, as a migration tool retrying would (only a step in a per-file
+   * transaction is retried: it left nothing applied). The evidence is that of the last run.
+   */
+  lockTimeoutRetries: number;
+  /** When the step was retried: how long the statement that hit its lock_timeout had waited. */
+  gaveUpAfterMs?: number;
 }
 
 export interface StepEvidence {
@@ -137,6 +175,14 @@ export interface StepEvidence {
   rows: TableRows[];
   /** Measured blocking per table and operation, where traffic probes ran during the step. */
   blocked?: BlockedEvidence[];
+  /** The lock-queue rehearsal of this step (`--lock-queue`): a long transaction was reading its tables when it started. */
+  lockQueue?: LockQueueEvidence;
+  /**
+   * Rows the migration's own session read and wrote, all tables together, where the engine cannot
+   * split them by table (MySQL/MariaDB without per-table counters): `rows` then holds each table's
+   * net row-count change, which sees cascades and triggers but not updates.
+   */
+  sessionRows?: Omit<TableRows, 'table'>;
   /** WAL bytes written during the step (whole server: other databases' activity is included). */
   walBytes?: number;
   /** The most locks the step's transaction held at once in the shared lock table (observed after each statement). */
@@ -209,6 +255,13 @@ export interface StepPrediction {
   linearDurationMs?: number;
   statements: { index: number; durationMs: number }[];
   locks: { relation: string; table: string; mode: string; heldMs: number }[];
+  /**
+   * Measured blocking at production size: a window lasts as long as the lock behind it is held,
+   * so it grows by what that lock's hold time grows (by the step's growth where no table lock
+   * explains it: row locks of the step's writes). Time spent queueing behind the lock-queue
+   * reader does not grow with the data.
+   */
+  blocked?: { table: string; operation: ProbeOperation; maxBlockedMs: number }[];
   rowsChanged: number;
   walBytes?: number;
 }
@@ -258,7 +311,7 @@ export interface StateSnapshot {
 
 export interface DatasetEvidence {
   path: string;
-  kind: 'seed-script' | 'pg-dump';
+  kind: 'seed-script' | 'pg-dump' | 'mysql-dump';
   version: string;
   /** Time to build the dataset once (migrate empty + seed, or restore). */
   buildMs: number;

@@ -9,6 +9,7 @@ interface OpenLock {
   lock: HeldLock;
   statementIndex: number;
   startMs: number;
+  source: LockEvidence['source'];
 }
 
 export class LockTracker {
@@ -20,18 +21,22 @@ export class LockTracker {
     private readonly blockedBy: (mode: string) => BlockedTraffic,
   ) {}
 
-  /** Locks the session holds inside its transaction after `statementIndex`, which started at `startMs`. */
-  seenInTransaction(locks: HeldLock[], statementIndex: number, startMs: number): void {
+  /**
+   * Locks the session holds inside its transaction after `statementIndex`, which started at
+   * `startMs` — or, `inferred`, the locks a statement that holds them past its end implies (MySQL's
+   * LOCK TABLES, held until UNLOCK TABLES).
+   */
+  seenInTransaction(locks: HeldLock[], statementIndex: number, startMs: number, source: LockEvidence['source'] = 'observed'): void {
     for (const lock of locks) {
       const key = `${lock.oid}:${lock.mode}`;
-      if (!this.open.has(key)) this.open.set(key, { lock, statementIndex, startMs });
+      if (!this.open.has(key)) this.open.set(key, { lock, statementIndex, startMs, source });
     }
   }
 
   /** The transaction ended at `endMs`: every lock it held is released. */
   releaseAll(endMs: number): void {
-    for (const { lock, statementIndex, startMs } of this.open.values()) {
-      this.closed.push(this.evidence(lock, statementIndex, endMs - startMs, 'observed'));
+    for (const { lock, statementIndex, startMs, source } of this.open.values()) {
+      this.closed.push(this.evidence(lock, statementIndex, endMs - startMs, source));
     }
     this.open.clear();
   }

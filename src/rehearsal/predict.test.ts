@@ -39,6 +39,42 @@ describe('predictStep', () => {
     expect(predictStep(s, dataset, { patches: 1_000_000, projects: 40 })?.factor).toBe(9.1);
   });
 
+  it('grows a measured blocked window by what the lock behind it grows, or by the step where no table lock explains it', () => {
+    const s = step({
+      durationMs: 1_010,
+      statements: [statement({ index: 0, kind: 'IndexStmt', durationMs: 1_000, rowsProcessed: 100_000 })],
+      rows: [rows('patches', { read: 100_000 })],
+      locks: [lock({ relation: 'patches', table: 'patches', mode: 'ShareLock', blocks: { reads: false, writes: true }, statementIndex: 0, heldMs: 1_005, source: 'observed' })],
+      blocked: [
+        { table: 'patches', operation: 'insert', attempts: 40, maxBlockedMs: 990, p99Ms: 990, errors: {}, blockedBy: ['migration'] },
+        { table: 'patches', operation: 'read', attempts: 40, maxBlockedMs: 3, p99Ms: 3, errors: {}, blockedBy: [] },
+        // No table lock on projects blocks its updates, and the step writes no rows: nothing grows it.
+        { table: 'projects', operation: 'update', attempts: 40, maxBlockedMs: 500, p99Ms: 500, errors: {}, blockedBy: ['migration'] },
+      ],
+    });
+    const p = predictStep(s, dataset, { patches: 1_000_000 });
+    // The index build grows ×10 (+9 s): the insert window with it; reads were never blocked by ShareLock.
+    expect(p?.blocked).toEqual([
+      { table: 'patches', operation: 'insert', maxBlockedMs: 9_990 },
+      { table: 'patches', operation: 'read', maxBlockedMs: 3 },
+      { table: 'projects', operation: 'update', maxBlockedMs: 500 },
+    ]);
+    // A data statement's row locks are what blocks updates without a table lock: they last as the step does.
+    const backfill = { ...s, statements: [...s.statements, statement({ index: 1, kind: 'UpdateStmt', durationMs: 0, rowsProcessed: 0 })] };
+    expect(predictStep(backfill, dataset, { patches: 1_000_000 })?.blocked?.at(-1)).toEqual({ table: 'projects', operation: 'update', maxBlockedMs: 9_500 });
+  });
+
+  it('does not scale the time a statement waited behind the lock-queue reader', () => {
+    const s = step({
+      durationMs: 2_600,
+      statements: [statement({ index: 0, kind: 'AlterTableStmt', durationMs: 2_500, rowsProcessed: 100_000 })],
+      rows: [rows('patches', { read: 100_000 })],
+      lockQueue: { tables: ['patches'], holdMs: 2_000, migrationWaitedMs: 2_000, statementIndex: 0, lockTimeoutRetries: 0 },
+    });
+    // 2 s of waiting stays 2 s; the 0.5 s of work grows ×10.
+    expect(predictStep(s, dataset, { patches: 1_000_000 })?.statements).toEqual([{ index: 0, durationMs: 7_000 }]);
+  });
+
   it('predicts nothing when no table of the step has a production size', () => {
     expect(predictStep(step({ tablesNamed: ['comments'] }), dataset, { patches: 1_000_000 })).toBeUndefined();
   });

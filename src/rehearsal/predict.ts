@@ -4,8 +4,9 @@
 // the growth exponent — 1 (linear) unless scale runs measured a larger one for the step. A
 // statement that processed no rows (catalog-only DDL) keeps its measured time. Lock hold times
 // follow the statements they span.
-import type { StepEvidence, StepPrediction, TargetEvidence } from './evidence.ts';
+import type { BlockedEvidence, StepEvidence, StepPrediction, TargetEvidence } from './evidence.ts';
 import { round } from './lock-tracker.ts';
+import { DML_KINDS, rowsChanged } from './rows-changed.ts';
 import { LINEAR_NOISE, MIN_FIT_R2 } from './scale-fit.ts';
 
 /** Production row counts by table; `public.t` and `t` name the same table. */
@@ -40,9 +41,11 @@ export function predictStep(step: StepEvidence, datasetRows: Record<string, numb
       : Math.max(...Object.values(tables).map((t) => t.ratio));
   const scale = factor ** exponent;
 
+  // Time spent waiting behind the lock-queue reader is the reader's, not the data's: it stays as measured.
+  const queued = (s: StepEvidence['statements'][number]) => (step.lockQueue?.statementIndex === s.index ? Math.min(s.durationMs, step.lockQueue.migrationWaitedMs ?? 0) : 0);
   const statements = step.statements.map((s) => ({
     index: s.index,
-    durationMs: round(s.rowsProcessed === 0 ? s.durationMs : s.durationMs * scale),
+    durationMs: round(catalogOnly(s) ? s.durationMs : queued(s) + (s.durationMs - queued(s)) * scale),
   }));
   const extra = new Map(step.statements.map((s, i) => [s.index, (statements[i]?.durationMs ?? s.durationMs) - s.durationMs]));
   const extraFrom = (index: number) => [...extra].filter(([i]) => i >= index).reduce((a, [, x]) => a + x, 0);
@@ -55,20 +58,66 @@ export function predictStep(step: StepEvidence, datasetRows: Record<string, numb
     heldMs: round(l.heldMs + (l.source === 'observed' ? extraFrom(l.statementIndex) : (extra.get(l.statementIndex) ?? 0))),
   }));
 
-  const linearExtra = step.statements.reduce((a, s) => a + (s.rowsProcessed === 0 ? 0 : s.durationMs * (factor - 1)), 0);
+  const linearExtra = step.statements.reduce((a, s) => a + (catalogOnly(s) ? 0 : (s.durationMs - queued(s)) * (factor - 1)), 0);
+  const durationMs = round(step.durationMs + [...extra.values()].reduce((a, x) => a + x, 0));
+  const blocked = step.blocked?.map((b) => ({
+    table: b.table,
+    operation: b.operation,
+    maxBlockedMs: round(b.maxBlockedMs + blockedGrowth(step, b, locks, durationMs - step.durationMs)),
+  }));
   return {
     basis: 'production-rows',
     exponent,
     exponentSource: exponent === 1 ? 'assumed' : 'scale-runs',
     factor: Math.round(factor * 100) / 100,
     tables,
-    durationMs: round(step.durationMs + [...extra.values()].reduce((a, x) => a + x, 0)),
+    durationMs,
     ...(exponent !== 1 ? { linearDurationMs: round(step.durationMs + linearExtra) } : {}),
     statements,
     locks,
-    rowsChanged: Math.round(step.rows.reduce((a, r) => a + (r.inserted + r.updated + r.deleted) * ratioOf(r.table), 0)),
+    ...(blocked && blocked.length > 0 ? { blocked } : {}),
+    rowsChanged: predictedRowsChanged(step, ratioOf, factor),
     ...(step.walBytes !== undefined ? { walBytes: Math.round(step.walBytes * scale) } : {}),
   };
+}
+
+/** A statement no counter saw touch a row and that the splitter does not know to work below them. */
+function catalogOnly(s: StepEvidence['statements'][number]): boolean {
+  return s.rowsProcessed === 0 && !s.growsWithRows;
+}
+
+/**
+ * Rows changed at production size: each table's changes by its ratio. Where the engine could only
+ * count the session's changes as a whole (StepEvidence.sessionRows) and they exceed the per-table
+ * net changes, they scale by the step's ratio.
+ */
+function predictedRowsChanged(step: StepEvidence, ratioOf: (table: string) => number, factor: number): number {
+  const perTable = step.rows.reduce((a, r) => a + (r.inserted + r.updated + r.deleted) * ratioOf(r.table), 0);
+  // Where the session's count stood in for the per-table one, it scales with the step.
+  const all = rowsChanged(step, () => false);
+  const perTableMeasured = step.rows.reduce((a, r) => a + r.inserted + r.updated + r.deleted, 0);
+  return Math.round(all > perTableMeasured ? all * factor : perTable);
+}
+
+/**
+ * How much longer a measured blocked window gets at production size: a window lasts while the
+ * lock behind it is held, so it grows as that lock's hold time grows — the longest-held lock on
+ * the table that blocks this kind of traffic. Without one, a window the migration caused (row
+ * locks of its own writes, which block writes with no table lock) grows as the whole step does;
+ * any other was not the migration's doing and does not grow.
+ */
+function blockedGrowth(step: StepEvidence, blocked: BlockedEvidence, predictedLocks: { heldMs: number }[], stepGrowthMs: number): number {
+  const traffic = blocked.operation === 'read' || blocked.operation === 'fk-share' ? 'reads' : 'writes';
+  let growth: number | undefined;
+  step.locks.forEach((lock, i) => {
+    if (lock.newRelation || !lock.blocks[traffic] || normalizeTableName(lock.table) !== normalizeTableName(blocked.table)) return;
+    const grew = (predictedLocks[i]?.heldMs ?? lock.heldMs) - lock.heldMs;
+    growth = Math.max(growth ?? 0, grew);
+  });
+  // Row locks are a data statement's: a DDL-only step's unexplained window (a brief exclusive swap
+  // at the end of an online ALTER, a parent's metadata lock) does not grow with the rows.
+  const rowLocks = blocked.blockedBy.includes('migration') && step.statements.some((s) => DML_KINDS.has(s.kind));
+  return Math.max(0, growth ?? (rowLocks ? stepGrowthMs : 0));
 }
 
 /** Attaches predictions to every step of the target that works on a table of known production size. */

@@ -5,13 +5,13 @@ import { performance } from 'node:perf_hooks';
 import type { Engine, EngineInfo, ScratchDatabase, Session } from '../engines/engine.ts';
 import { InputError, UsageError } from '../errors.ts';
 import { detectDatasetKind } from '../datasets/detect-kind.ts';
-import { runSqlScript } from '../datasets/run-sql-script.ts';
-import { readTrackingVersion } from '../datasets/tracking-version.ts';
-import { GolangMigrateTracking } from '../migrations/golang-migrate-tracking.ts';
+import { loadDatasetScript } from '../datasets/load-script.ts';
+import type { MigrationTracking } from '../migrations/tracking.ts';
 import type { Migration, PreparedMigration } from '../migrations/migration.ts';
 import { findVersion, prepareMigrations } from '../migrations/prepare.ts';
+import { splitDependsOnServer } from '../sql/split.ts';
 import type { Observer } from '../observe/observer.ts';
-import { createTrafficProbes, PROBES_NOTE } from '../probes/create-probes.ts';
+import { createTrafficProbes, probesNote } from '../probes/create-probes.ts';
 import type { DatasetEvidence, Phase, StepEvidence, TargetEvidence } from './evidence.ts';
 import type { EventStream } from './events.ts';
 import { round } from './lock-tracker.ts';
@@ -33,6 +33,8 @@ export interface TargetOptions {
   label: string;
   engine: Engine;
   observer: Observer;
+  /** The migration tool's tracking table, as the engine family's driver keeps it. */
+  tracking: MigrationTracking;
   /** Split assuming a current server; re-split here when the server is older than that. */
   migrations: PreparedMigration[];
   dataset: { path: string; version?: string };
@@ -42,6 +44,8 @@ export interface TargetOptions {
   probes?: boolean;
   /** Scale runs: on, off, or automatic when production is much larger (scale-runs.ts). Default off. */
   scale?: ScaleOption;
+  /** The lock-queue rehearsal: a reader holds each change step's tables this long (needs traffic probes). */
+  lockQueueMs?: number;
   /** Production row counts, for the automatic scale-run rule. */
   productionRows?: ProductionRows;
 }
@@ -67,10 +71,11 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
       `${engine.kind} allows one connection, so locks of autocommit statements are inferred from the statement, and blocking is inferred from lock mode × hold time`,
     );
   }
-  // Which statements cannot run in a transaction depends on the server version (ALTER TYPE …
-  // ADD VALUE before PostgreSQL 12).
-  const migrations = info.serverVersionNum < 120000 ? await prepareMigrations(opts.migrations, { serverVersionNum: info.serverVersionNum }) : opts.migrations;
-  const tracking = new GolangMigrateTracking();
+  // Which statements cannot run in a transaction can depend on the server's version.
+  const migrations = splitDependsOnServer(engine.dialect, info.serverVersionNum)
+    ? await prepareMigrations(opts.migrations, { dialect: engine.dialect, serverVersionNum: info.serverVersionNum })
+    : opts.migrations;
+  const { tracking } = opts;
 
   const built = await task('build dataset', () => buildDataset(opts, migrations, tracking));
   // The dataset is built once; every use but the last gets a clone of it (a template copy, a
@@ -98,8 +103,12 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     engine.capabilities.concurrentSessions && opts.probes !== false
       ? createTrafficProbes(engine.dialect, () => engine.connect(db), { trackingTable: tracking.table })
       : undefined;
-  if (probes) notes.push(PROBES_NOTE);
+  if (probes) notes.push(probesNote(engine.dialect));
   else if (engine.capabilities.concurrentSessions) notes.push('traffic probes are off (probes: false / --no-probes): blocking is inferred from lock mode × hold time');
+  // The queue is measured by the probes: without them there is nothing to see it with.
+  const lockQueueMs = probes ? opts.lockQueueMs : undefined;
+  if (lockQueueMs) notes.push(lockQueueNote(lockQueueMs));
+  else if (opts.lockQueueMs) notes.push('the lock-queue rehearsal (--lock-queue) needs traffic probes, which did not run on this target: it was not rehearsed');
 
   const ctx: StepContext = { engine, db, session, observer, monitor, probes, tracking, stepTimeoutMs: 0 };
   const datasetVersion = built.version;
@@ -153,7 +162,8 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
       versionAfter: previousVersion(migrations, m),
     }));
 
-    const changeOk = await runPhase('change', ups('change'));
+    // The deploy is where the queue matters: production traffic meets the change's ups.
+    const changeOk = await runPhase('change', ups('change').map((r) => (lockQueueMs ? { ...r, lockQueueMs } : r)));
     if (!changeOk) {
       const failed = steps.find((s) => s.phase === 'change' && s.status === 'error');
       if (failed) failed.passesOnEmptyDatabase = await passesOnEmpty(opts, migrations, tracking, datasetVersion, failed);
@@ -170,6 +180,8 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     await session.close().catch(() => undefined);
   }
   if (scale) attachScaleFits(steps, dataset.tableRows, scale, tracking.table);
+  // What the server hides from the observer (MySQL: no per-table counters, no lock view, …).
+  notes.push(...(observer.notes?.() ?? []));
 
   return {
     label,
@@ -194,7 +206,7 @@ async function scaleRunsBeforeRehearsal(
   opts: TargetOptions,
   golden: ScratchDatabase,
   ups: StepRequest[],
-  tracking: GolangMigrateTracking,
+  tracking: MigrationTracking,
   notes: string[],
   task: <T>(name: string, fn: () => Promise<T>, detail?: (t: T) => string) => Promise<T>,
 ): Promise<ScaleRunsResult | undefined> {
@@ -205,7 +217,9 @@ async function scaleRunsBeforeRehearsal(
     const tables = [...new Set(ups.flatMap((u) => (u.migration.upPlan ? tablesNamed(u.migration.upPlan) : [])))];
     const session = await opts.engine.connect(golden);
     try {
-      ratio = largestRatio(tables, await countNamedTables(session, tables), opts.productionRows ?? {});
+      await opts.observer.prepareSession(session);
+      const counts = await opts.observer.tableRows(session);
+      ratio = largestRatio(tables, Object.fromEntries(Object.entries(counts).map(([t, n]) => [normalizeTableName(t), n])), opts.productionRows ?? {});
     } finally {
       await session.close().catch(() => undefined);
     }
@@ -227,22 +241,11 @@ async function scaleRunsBeforeRehearsal(
   notes.push(
     `scale runs (${trigger.run === 'automatic' ? `automatic: production is ×${round(ratio ?? 0)} the dataset on a table the change names, ≥ ×${AUTO_SCALE_RATIO}` : 'requested'}): ` +
       `the change's ups ran again on ${result.evidence.runs.map((r) => `${Math.round(r.fraction * 100)} %`).join(' and ')} of the dataset ` +
-      `(rows kept by primary-key hash, orphans deleted along every foreign key, VACUUM FULL + ANALYZE; ` +
+      `(rows kept by primary-key hash, orphans deleted along every foreign key, shrunk tables compacted and analysed; ` +
       `${result.evidence.runs.map((r) => `${formatMs(r.reduceMs)} to clone and reduce to ${Math.round(r.fraction * 100)} %`).join(', ')}); ` +
       `steps of at least ${MIN_FIT_DURATION_MS} ms at full size are fitted duration ≈ a · rows^k`,
   );
   return result;
-}
-
-/** Exact row counts of the named tables that exist (a table the change creates does not yet). */
-async function countNamedTables(session: Session, tables: string[]): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const t of tables) {
-    const { rows } = await session.query<{ r: string | null }>(`SELECT to_regclass($1)::text AS r`, [t]);
-    if (!rows[0]?.r) continue;
-    counts[normalizeTableName(t)] = Number((await session.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${rows[0].r}`)).rows[0]?.n ?? 0);
-  }
-  return counts;
 }
 
 const formatMs = (ms: number) => (ms < 1_000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`);
@@ -270,10 +273,16 @@ interface BuiltDataset {
 }
 
 /** Builds the dataset once: a restored dump, or the history migrated on an empty database plus a seed script. */
-async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[], tracking: GolangMigrateTracking): Promise<BuiltDataset> {
+async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[], tracking: MigrationTracking): Promise<BuiltDataset> {
   const t0 = performance.now();
   const { engine, dataset } = opts;
   const kind = await detectDatasetKind(dataset.path);
+  const dumpDialect = kind === 'pg-dump' ? 'postgres' : kind === 'mysql-dump' ? 'mysql' : undefined;
+  if (dumpDialect && dumpDialect !== engine.dialect) {
+    throw new InputError('DATASET_INVALID', `this is a ${kind === 'pg-dump' ? 'pg_dump' : 'mysqldump'} file: it restores on ${dumpDialect === 'postgres' ? 'the postgres and pglite engines' : 'the mysql engine'}, not on ${engine.kind}`, {
+      location: { file: dataset.path },
+    });
+  }
   const golden = await engine.createScratch('golden');
   const session = await engine.connect(golden);
   try {
@@ -287,10 +296,10 @@ async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[]
       }
       version = findVersion(migrations, dataset.version);
       await migrateEmpty(opts, session, golden, migrations, tracking, version);
-      await runSqlScript(session, { path: dataset.path });
+      await loadDatasetScript(engine.dialect, session, dataset.path, golden.name);
     } else {
-      await runSqlScript(session, { path: dataset.path });
-      version = await versionOfDump(dataset, session, migrations);
+      await loadDatasetScript(engine.dialect, session, dataset.path, golden.name);
+      version = await versionOfDump(dataset, session, migrations, tracking);
     }
     return { golden, kind, version, buildMs: round(performance.now() - t0) };
   } finally {
@@ -299,8 +308,13 @@ async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[]
   }
 }
 
-async function versionOfDump(dataset: TargetOptions['dataset'], session: Session, migrations: PreparedMigration[]): Promise<PreparedMigration> {
-  const tracked = await readTrackingVersion(session);
+async function versionOfDump(
+  dataset: TargetOptions['dataset'],
+  session: Session,
+  migrations: PreparedMigration[],
+  tracking: MigrationTracking,
+): Promise<PreparedMigration> {
+  const tracked = await tracking.readRestored(session);
   if (!tracked) {
     throw new InputError(
       'DATASET_INVALID',
@@ -327,7 +341,7 @@ async function migrateEmpty(
   session: Session,
   db: ScratchDatabase,
   migrations: PreparedMigration[],
-  tracking: GolangMigrateTracking,
+  tracking: MigrationTracking,
   version: PreparedMigration,
   observer = opts.observer,
 ): Promise<void> {
@@ -354,7 +368,7 @@ async function migrateEmpty(
 async function passesOnEmpty(
   opts: TargetOptions,
   migrations: PreparedMigration[],
-  tracking: GolangMigrateTracking,
+  tracking: MigrationTracking,
   datasetVersion: PreparedMigration,
   failed: StepEvidence,
 ): Promise<boolean | undefined> {
@@ -378,4 +392,12 @@ async function passesOnEmpty(
     await session.close().catch(() => undefined);
     await engine.dropScratch(db).catch(() => undefined);
   }
+}
+
+function lockQueueNote(holdMs: number): string {
+  return (
+    `lock-queue rehearsal: before each step of the change, a separate session opened a transaction that read the step's tables and kept it open ` +
+    `${holdMs / 1000} s, as a long report query or a background job would; a step whose DDL waited for it, and the traffic queued behind that DDL, ` +
+    `show in steps[].lockQueue and steps[].blocked. Durations of those steps include the wait`
+  );
 }

@@ -6,17 +6,17 @@ import { builtinChecks, createRegistry, runChecks } from '../checks/registry.ts'
 import { limitsResolver, type Limits, type SeverityOverrides } from '../checks/limits.ts';
 import type { Finding } from '../checks/finding.ts';
 import { createEngine } from '../engines/create-engine.ts';
-import type { Engine, EngineKind } from '../engines/engine.ts';
+import { dialectOf, type Engine, type EngineKind } from '../engines/engine.ts';
 import { redactUrl } from '../engines/url.ts';
 import { EnvironmentError, RehearseError } from '../errors.ts';
 import { readGolangMigrateDir } from '../migrations/golang-migrate.ts';
 import { findVersion, prepareMigrations } from '../migrations/prepare.ts';
-import { PostgresObserver } from '../observe/postgres/observer.ts';
 import { verdictOf, type Report } from '../report/report.ts';
 import { REHEARSE_VERSION } from '../version.ts';
 import type { TargetEvidence } from './evidence.ts';
 import type { EventStream } from './events.ts';
 import { predictTarget } from './predict.ts';
+import { dialectParts } from './dialect-parts.ts';
 import { rehearseTarget } from './run-target.ts';
 import type { ScaleOption } from './scale-runs.ts';
 
@@ -35,6 +35,8 @@ export interface RunRequest {
   scale: ScaleOption;
   /** Traffic probes measure blocking on engines with concurrent sessions (default true; `false` to time the steps bare). */
   probes?: boolean;
+  /** The lock-queue rehearsal: a reader holds each change step's tables this long from the step's start (needs probes). */
+  lockQueueMs?: number;
 }
 
 export async function runRehearsal(req: RunRequest, events: EventStream, signal?: AbortSignal): Promise<Report> {
@@ -43,7 +45,7 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
   const limitsFor = limitsResolver(req.limits, req.perMigrationLimits);
   const migrations = await readGolangMigrateDir(req.migrationsDir);
   // Fail fast on unparseable SQL and an unknown dataset version, before any database is touched.
-  const prepared = await prepareMigrations(migrations, {});
+  const prepared = await prepareMigrations(migrations, { dialect: dialectOf(req.engine) });
   if (req.dataset.version !== undefined) findVersion(migrations, req.dataset.version);
   const engine = createEngine({ kind: req.engine, url: req.url });
   const label = targetLabel(req);
@@ -57,13 +59,14 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
     target = await rehearseTarget({
       label,
       engine,
-      observer: new PostgresObserver({ trackingTable: 'schema_migrations' }),
+      ...dialectParts(engine.dialect),
       migrations: prepared,
       dataset: req.dataset,
       stepTimeoutMs: (m) => limitsFor({ version: m.version, id: m.id }).stepTimeoutMs,
       events,
       scale: req.scale,
       probes: req.probes ?? true,
+      ...(req.lockQueueMs ? { lockQueueMs: req.lockQueueMs } : {}),
       productionRows: req.productionRows,
     });
   } catch (error) {

@@ -3,8 +3,8 @@
 // (scale-fit.ts). Only the change's ups run there: rollback and reapply are judged at full size.
 import { performance } from 'node:perf_hooks';
 import type { Engine, ScratchDatabase } from '../engines/engine.ts';
-import { ReduceNotPermitted, reduceToFraction } from '../datasets/reduce-postgres.ts';
-import type { GolangMigrateTracking } from '../migrations/golang-migrate-tracking.ts';
+import { ReduceNotPermitted, reduceToFraction } from '../datasets/reduce.ts';
+import type { MigrationTracking } from '../migrations/tracking.ts';
 import type { Migration } from '../migrations/migration.ts';
 import type { Observer } from '../observe/observer.ts';
 import type { ScalePoint, ScaleRunsEvidence, StepEvidence } from './evidence.ts';
@@ -53,7 +53,7 @@ export function scaleTrigger(option: ScaleOption, ratio: number | undefined): { 
 export interface ScaleRunsRequest {
   engine: Engine;
   observer: Observer;
-  tracking: GolangMigrateTracking;
+  tracking: MigrationTracking;
   /** The built dataset: cloned per fraction, never written. No session may be open on it. */
   golden: ScratchDatabase;
   ups: StepRequest[];
@@ -79,9 +79,9 @@ export async function runScaleRuns(req: ScaleRunsRequest): Promise<ScaleRunsResu
     try {
       let reduced;
       try {
-        reduced = await reduceToFraction(session, fraction, { keep: [req.tracking.table] });
+        reduced = await reduceToFraction(req.engine.dialect, session, fraction, { keep: [req.tracking.table] });
       } catch (error) {
-        if (error instanceof ReduceNotPermitted) return { skipped: `scale runs skipped: ${error.message}; they need a superuser to reduce a clone without foreign-key checks` };
+        if (error instanceof ReduceNotPermitted) return { skipped: `scale runs skipped: ${error.message}; reducing a clone needs foreign-key checks off (a superuser on PostgreSQL)` };
         throw error;
       }
       const reduceMs = round(performance.now() - t0);
@@ -113,7 +113,10 @@ function stepTables(step: StepEvidence, trackingTable: string): string[] {
   return [...names];
 }
 
-const statementMs = (s: Pick<StepEvidence, 'statements'>) => round(s.statements.reduce((a, x) => a + x.durationMs, 0));
+// The time a statement spent waiting for the lock-queue reader is the reader's, not the data's:
+// the scale runs ran without one, so the full-size point leaves it out too.
+const statementMs = (s: Pick<StepEvidence, 'statements' | 'lockQueue'>) =>
+  round(s.statements.reduce((a, x) => a + x.durationMs, 0) - (s.lockQueue?.statementIndex !== undefined ? (s.lockQueue.migrationWaitedMs ?? 0) : 0));
 
 /** Fits every change up of the rehearsal against the scale runs' points (the rehearsal is the 1.0 point). */
 export function attachScaleFits(steps: StepEvidence[], datasetRows: Record<string, number>, result: ScaleRunsResult, trackingTable: string): void {

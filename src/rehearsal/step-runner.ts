@@ -3,14 +3,14 @@
 // migration is a result, never an exception; exceptions are left to rehearse's own failures.
 import { performance } from 'node:perf_hooks';
 import { DatabaseError, toDatabaseError, type Engine, type ScratchDatabase, type Session } from '../engines/engine.ts';
-import type { GolangMigrateTracking } from '../migrations/golang-migrate-tracking.ts';
+import type { MigrationTracking } from '../migrations/tracking.ts';
 import { redactDataValues } from '../redact.ts';
 import type { Direction, PreparedMigration } from '../migrations/migration.ts';
-import type { HeldLock, LockMonitor, Observer, RelationStorage } from '../observe/observer.ts';
+import type { HeldLock, LockMonitor, Observer, RelationStorage, StorageMap } from '../observe/observer.ts';
 import { withoutProbeActivity } from '../probes/activity.ts';
-import type { TrafficProbes } from '../probes/probes.ts';
+import type { LockQueueOutcome, TrafficProbes } from '../probes/probes.ts';
 import type { ParsedSqlFile, SqlStatement } from '../sql/statement.ts';
-import type { Phase, RewriteEvidence, StatementEvidence, StepError, StepEvidence, StepStatus } from './evidence.ts';
+import type { LockQueueEvidence, Phase, RewriteEvidence, StatementEvidence, StepError, StepEvidence, StepStatus } from './evidence.ts';
 import { LockTracker, round } from './lock-tracker.ts';
 
 export interface StepContext {
@@ -22,7 +22,7 @@ export interface StepContext {
   monitor?: LockMonitor;
   /** Sessions that keep reading and writing the step's tables while it runs, on engines with concurrent sessions. */
   probes?: TrafficProbes;
-  tracking: GolangMigrateTracking;
+  tracking: MigrationTracking;
   stepTimeoutMs: number;
 }
 
@@ -32,6 +32,8 @@ export interface StepRequest {
   phase: Phase;
   /** The tracking table's version once the step is done (golang-migrate marks it dirty first). */
   versionAfter: bigint | null;
+  /** The lock-queue rehearsal: a reader holds the step's tables this long from its start (needs traffic probes). */
+  lockQueueMs?: number;
 }
 
 /** Whether, after a step, the scratch database can still be used. */
@@ -70,18 +72,28 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
   await ctx.tracking.set(session, req.versionAfter, true);
   const storageBefore = await observer.storage(session);
   const baseline = await observer.beginStep(session);
-  const locks = new LockTracker(storageBefore, (m) => observer.blockedBy(m));
+  let locks = new LockTracker(storageBefore, (m) => observer.blockedBy(m));
   const rewrites = new Map<string, RewriteEvidence>();
-  const statements: StatementEvidence[] = [];
+  let statements: StatementEvidence[] = [];
+  /** When each statement of the last run started (performance.now()), by position. */
+  let startedAt: number[] = [];
   let error: StepError | undefined;
   let status: StepStatus = 'success';
-  let storage = storageBefore;
+  /** The last storage seen of every relation, the dropped ones included. */
+  let storage: StorageMap = new Map(storageBefore);
   let peakLocks = 0;
   let processedSoFar = 0;
+  let lockTimeoutRetries = 0;
+  /** How long the statement that hit its lock_timeout had waited, when the step was retried. */
+  let gaveUpAfterMs: number | undefined;
 
   // From just before the first statement until the step commits, probes do what the application
   // does to the step's tables, and time how long it cannot get through.
-  const probing = await ctx.probes?.start({ tables: tablesNamed(plan), migrationPid: session.backendPid });
+  const probing = await ctx.probes?.start({
+    tables: tablesNamed(plan),
+    migrationPid: session.backendPid,
+    ...(req.lockQueueMs ? { lockQueue: { holdMs: req.lockQueueMs } } : {}),
+  });
 
   // A hung statement is stopped at the step timeout: cancelled where the engine can, otherwise
   // the scratch database is destroyed and this target's rehearsal ends with what was measured.
@@ -94,59 +106,99 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
 
   let inTransaction = false;
   try {
-    if (plan.transactionMode === 'per-file') {
-      await session.query('BEGIN');
-      inTransaction = true;
-    }
-    for (const stmt of plan.statements) {
-      const watch = !inTransaction && ctx.monitor && !stmt.transactionControl ? ctx.monitor.watch(session.backendPid) : undefined;
-      const start = performance.now();
-      let rowCount: number | null = null;
-      let failure: Error | undefined;
-      try {
-        rowCount = (await session.query(stmt.sql)).rowCount;
-      } catch (e) {
-        failure = toDatabaseError(e);
+    for (let run = 0; ; run++) {
+      if (plan.transactionMode === 'per-file') {
+        await session.query('BEGIN');
+        inTransaction = true;
       }
-      const end = performance.now();
-      const monitored = watch ? await watch.stop() : undefined;
-
-      if (failure) {
-        status = timedOut ? 'timeout' : 'error';
-        statements.push(statementEvidence(stmt, status, end - start));
-        error = stepError(failure, stmt, file.path, timedOut, ctx.stepTimeoutMs);
-        break;
-      }
-      statements.push(statementEvidence(stmt, 'success', end - start, rowCount));
-
-      if (plan.transactionMode === 'file-managed') {
-        const control = transactionControl(stmt);
-        if (control === 'open') {
-          inTransaction = true;
-          processedSoFar = (await observer.transactionCounters(session)).rowsProcessed;
+      for (const stmt of plan.statements) {
+        const watch = !inTransaction && ctx.monitor && !stmt.transactionControl ? ctx.monitor.watch(session.backendPid) : undefined;
+        const start = performance.now();
+        startedAt.push(start);
+        let rowCount: number | null = null;
+        let failure: Error | undefined;
+        try {
+          rowCount = (await session.query(stmt.sql)).rowCount;
+        } catch (e) {
+          failure = toDatabaseError(e);
         }
-        if (control === 'close') {
-          locks.releaseAll(end);
-          inTransaction = false;
+        const end = performance.now();
+        const monitored = watch ? await watch.stop() : undefined;
+
+        if (failure) {
+          status = timedOut ? 'timeout' : 'error';
+          statements.push(statementEvidence(stmt, status, end - start));
+          error = stepError(failure, stmt, file.path, timedOut, ctx.stepTimeoutMs);
+          break;
         }
+        statements.push(statementEvidence(stmt, 'success', end - start, rowCount));
+
+        if (plan.transactionMode === 'file-managed') {
+          const control = transactionControl(stmt);
+          if (control === 'open') {
+            inTransaction = true;
+            processedSoFar = (await observer.transactionCounters(session)).rowsProcessed;
+          }
+          // Where DDL is not transactional (MySQL), a DDL statement commits the open transaction
+          // before it runs: the file's BEGIN no longer holds anything after it.
+          const implicitCommit = !ctx.engine.capabilities.transactionalDdl && stmt.nonTransactional && !stmt.transactionControl;
+          if (control === 'close' || (implicitCommit && inTransaction)) {
+            locks.releaseAll(end);
+            inTransaction = false;
+          }
+        }
+        if (inTransaction) {
+          locks.seenInTransaction(await observer.heldLocks(session), stmt.index, start);
+          const counters = await observer.transactionCounters(session);
+          peakLocks = Math.max(peakLocks, counters.sharedLocks);
+          statements.at(-1)!.rowsProcessed = counters.rowsProcessed - processedSoFar;
+          processedSoFar = counters.rowsProcessed;
+        } else if (!stmt.transactionControl) {
+          // A statement shorter than the monitor's poll interval may finish unseen: then the locks
+          // its parse tree implies stand in for what the monitor missed.
+          if (stmt.kind === 'LockTablesStmt') {
+            // MySQL's LOCK TABLES holds its locks until UNLOCK TABLES (or the session's next LOCK TABLES).
+            locks.releaseAll(start);
+            if (!/^\s*UNLOCK\b/i.test(stmt.sql)) {
+              const held = monitored && monitored.length > 0 ? monitored : inferredLocks(stmt, storage);
+              locks.seenInTransaction(held, stmt.index, start, monitored && monitored.length > 0 ? 'monitored' : 'inferred');
+            }
+          } else if (monitored && monitored.length > 0) locks.seenInAutocommit(monitored, stmt.index, end - start, 'monitored');
+          else locks.seenInAutocommit(inferredLocks(stmt, storage), stmt.index, end - start, 'inferred');
+          if (observer.countsOutsideTransactions) {
+            const { rowsProcessed } = await observer.transactionCounters(session);
+            statements.at(-1)!.rowsProcessed = rowsProcessed - processedSoFar;
+            processedSoFar = rowsProcessed;
+          }
+        }
+        const now = await observer.storage(session, { sizes: false });
+        // Against the last storage seen under each id, not only the previous statement's: a table
+        // rebuilt by DROP + RENAME (SQLite's 12 steps, on engines that key storage by name) is
+        // missing in between.
+        const changed = [...now.values()].filter((rel) => isRewrite(storage.get(rel.oid)?.storageId, rel, stmt) && !rewrites.has(rel.oid));
+        const sizes = await observer.relationSizes(session, changed.map((rel) => rel.oid));
+        for (const rel of changed) rewrites.set(rel.oid, rewriteEvidence(rel, storageBefore.get(rel.oid), sizes.get(rel.oid), stmt));
+        for (const [oid, rel] of now) storage.set(oid, rel);
       }
-      if (inTransaction) {
-        locks.seenInTransaction(await observer.heldLocks(session), stmt.index, start);
-        const counters = await observer.transactionCounters(session);
-        peakLocks = Math.max(peakLocks, counters.sharedLocks);
-        statements.at(-1)!.rowsProcessed = counters.rowsProcessed - processedSoFar;
-        processedSoFar = counters.rowsProcessed;
-      } else if (!stmt.transactionControl) {
-        // A statement shorter than the monitor's poll interval may finish unseen: then the locks
-        // its parse tree implies stand in for what the monitor missed.
-        if (monitored && monitored.length > 0) locks.seenInAutocommit(monitored, stmt.index, end - start, 'monitored');
-        else locks.seenInAutocommit(inferredLocks(stmt), stmt.index, end - start, 'inferred');
-      }
-      const now = await observer.storage(session, { sizes: false });
-      const changed = [...now.values()].filter((rel) => isRewrite(storage.get(rel.oid)?.storageId, rel, stmt) && !rewrites.has(rel.oid));
-      const sizes = await observer.relationSizes(session, changed.map((rel) => rel.oid));
-      for (const rel of changed) rewrites.set(rel.oid, rewriteEvidence(rel, storageBefore.get(rel.oid), sizes.get(rel.oid), stmt));
-      storage = now;
+      // The step gave up on its own lock timeout while the lock-queue reader held on: a migration
+      // tool would retry, and the retry finds the reader gone. Only a step that left nothing
+      // applied can run again from the start: a per-file transaction, or a file whose first
+      // statement that changes anything is the one that gave up (MySQL runs files statement by statement).
+      const retry = run === 0 && status === 'error' && gaveUpOnLock(error) && leftNothingApplied(plan, statements, ctx.engine.capabilities.transactionalDdl) && probing?.lockQueueHolding;
+      if (!retry) break;
+      if (inTransaction) await session.query('ROLLBACK');
+      inTransaction = false;
+      await probing.lockQueueReleased();
+      lockTimeoutRetries++;
+      gaveUpAfterMs = statements.at(-1)?.durationMs;
+      status = 'success';
+      error = undefined;
+      statements = [];
+      startedAt = [];
+      locks = new LockTracker(storageBefore, (m) => observer.blockedBy(m));
+      rewrites.clear();
+      storage = new Map(storageBefore);
+      processedSoFar = 0;
     }
   } catch (e) {
     // The engine itself failed (connection lost, worker gone): a timeout if we caused it.
@@ -158,19 +210,35 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
 
   const sessionUsable = !timedOut || ctx.engine.capabilities.cancelStatement;
   if (sessionUsable && inTransaction) {
-    await session.query(status === 'success' ? 'COMMIT' : 'ROLLBACK');
+    if (status === 'success') {
+      try {
+        await session.query('COMMIT');
+      } catch (e) {
+        // The commit itself can fail: SQLite in a rollback-journal mode waits for readers to leave
+        // and gives up at its busy_timeout. The migration failed, as it would in production.
+        const failure = toDatabaseError(e);
+        if (!(failure instanceof DatabaseError)) throw failure;
+        status = 'error';
+        error = { message: `COMMIT failed: ${redactDataValues(failure.message)}`, ...(failure.sqlstate ? { sqlstate: failure.sqlstate } : {}), file: file.path };
+        await session.query('ROLLBACK').catch(() => undefined);
+      }
+    } else {
+      await session.query('ROLLBACK');
+    }
   }
   const stepEnd = performance.now();
   locks.releaseAll(stepEnd);
   const probed = await probing?.stop();
+  const lockQueue = probed?.lockQueue ? lockQueueEvidence(probed.lockQueue, startedAt, lockTimeoutRetries, gaveUpAfterMs) : undefined;
   if (timedOut && !error) {
     error = { message: `cancelled after ${ctx.stepTimeoutMs} ms (stepTimeoutMs)`, file: file.path };
   }
 
   let rows: StepEvidence['rows'] = [];
   let walBytes: number | undefined;
+  let sessionRows: StepEvidence['sessionRows'];
   if (sessionUsable) {
-    ({ rows, walBytes } = await observer.endStep(session, baseline));
+    ({ rows, walBytes, sessionRows } = await observer.endStep(session, baseline));
     // The counters are shared by all sessions and count rolled-back writes: the probes' are taken out.
     if (probed) rows = withoutProbeActivity(rows, probed.activity);
     if (status === 'success') await ctx.tracking.set(session, req.versionAfter, false);
@@ -193,11 +261,43 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
       rewrites: [...rewrites.values()],
       rows,
       ...(probed ? { blocked: probed.blocked } : {}),
+      ...(lockQueue ? { lockQueue } : {}),
+      ...(sessionRows ? { sessionRows } : {}),
       ...(walBytes !== undefined ? { walBytes } : {}),
       ...(peakLocks > 0 ? { peakLocks } : {}),
       tablesNamed: tablesNamed(plan),
       ...(status !== 'success' ? { leftDirty: true } : {}),
     },
+  };
+}
+
+/** PostgreSQL's lock_not_available (a lock_timeout expired), MySQL's lock wait timeout (lock_wait_timeout, innodb_lock_wait_timeout). */
+function gaveUpOnLock(error: StepError | undefined): boolean {
+  return error?.sqlstate === '55P03' || error?.errno === 1205;
+}
+
+/**
+ * Nothing the step ran stayed applied: a per-file transaction rolled back, or (MySQL, statement by
+ * statement) only settings ran before the statement that gave up waiting for its metadata lock,
+ * which had not started. A PostgreSQL autocommit statement that gave up (CREATE INDEX
+ * CONCURRENTLY) can leave an INVALID index behind: not retried.
+ */
+function leftNothingApplied(plan: ParsedSqlFile, ran: StatementEvidence[], transactionalDdl: boolean): boolean {
+  if (plan.transactionMode === 'per-file') return true;
+  if (transactionalDdl) return false;
+  return ran.slice(0, -1).every((s) => s.kind === 'TransactionStmt' || s.kind === 'VariableSetStmt');
+}
+
+/** The statement that was waiting when the reader ended: the last one started before that moment. */
+function lockQueueEvidence(outcome: LockQueueOutcome, startedAt: number[], lockTimeoutRetries: number, gaveUpAfterMs: number | undefined): LockQueueEvidence {
+  const waiting = outcome.migrationWaitedMs === null ? -1 : startedAt.findLastIndex((t) => t <= outcome.releasedAt);
+  return {
+    tables: outcome.tables,
+    holdMs: outcome.holdMs,
+    migrationWaitedMs: outcome.migrationWaitedMs,
+    ...(waiting >= 0 ? { statementIndex: waiting } : {}),
+    lockTimeoutRetries,
+    ...(gaveUpAfterMs !== undefined ? { gaveUpAfterMs } : {}),
   };
 }
 
@@ -211,6 +311,7 @@ function statementEvidence(stmt: SqlStatement, status: StepStatus, ms: number, r
     status,
     durationMs: round(ms),
     ...(rowCount !== null && rowCount !== undefined ? { rowCount } : {}),
+    ...(stmt.work === 'rows' ? { growsWithRows: true } : {}),
   };
 }
 
@@ -221,6 +322,7 @@ function stepError(failure: Error, stmt: SqlStatement, file: string, timedOut: b
   return {
     message: timedOut ? `cancelled after ${timeoutMs} ms (stepTimeoutMs): ${message}` : message,
     ...(db?.sqlstate ? { sqlstate: db.sqlstate } : {}),
+    ...(db?.details.errno !== undefined ? { errno: db.details.errno } : {}),
     ...(db?.details.detail ? { detail: redactDataValues(db.details.detail) } : {}),
     ...(db?.details.hint ? { hint: redactDataValues(db.details.hint) } : {}),
     statementIndex: stmt.index,
@@ -250,10 +352,12 @@ function transactionControl(stmt: SqlStatement): 'open' | 'close' | undefined {
   return undefined;
 }
 
-function inferredLocks(stmt: SqlStatement): HeldLock[] {
+/** The locks the statement implies; an index it names (DROP INDEX) counts toward its table, as the storage map says. */
+function inferredLocks(stmt: SqlStatement, storage: StorageMap): HeldLock[] {
   return stmt.inferredLocks.map((l) => {
     const name = l.relation.startsWith('public.') ? l.relation.slice('public.'.length) : l.relation;
-    return { oid: '', name, kind: 'table', table: name, mode: l.mode };
+    const index = [...storage.values()].find((r) => r.kind === 'index' && (r.name === name || r.name.endsWith(`.${name}`)));
+    return index ? { oid: index.oid, name: index.name, kind: 'index', table: index.table, mode: l.mode } : { oid: '', name, kind: 'table', table: name, mode: l.mode };
   });
 }
 
@@ -272,6 +376,7 @@ function rewriteEvidence(rel: RelationStorage, atStepStart: RelationStorage | un
     statementIndex: stmt.index,
     bytesBefore: atStepStart?.bytes ?? 0,
     bytesAfter: bytesAfter ?? 0,
+    ...(rel.sizeIncludesIndexes ? { bytesIncludeIndexes: true } : {}),
     reason: `new storage after statement ${stmt.index + 1} (${stmt.summary})`,
   };
 }

@@ -3,6 +3,7 @@ import { blockingLockCheck } from '../checks/blocking-lock.ts';
 import { createRegistry, runChecks } from '../checks/registry.ts';
 import { blocked, context, lock, step, target } from '../checks/test-fixtures.ts';
 import type { StepEvidence } from '../rehearsal/evidence.ts';
+import { predictTarget } from '../rehearsal/predict.ts';
 import type { Report } from './report.ts';
 import { verdictOf } from './report.ts';
 import { renderSummary } from './console-summary.ts';
@@ -38,6 +39,21 @@ describe('renderSummary', () => {
 
     const quiet = renderSummary(reportOf([step({ migration: '0008_default', durationMs: 9, locks: [lock({ relation: 'patches', table: 'patches', heldMs: 9 })], blocked: [blocked(), blocked({ operation: 'update' })] })]));
     expect(quiet).toMatch(/0008_default\s+up\s+success\s+9 ms\s+none \(measured\)\s/);
+  });
+
+  it('shows measured blocking → blocking predicted at production size', () => {
+    const s = step({
+      migration: '0009_index',
+      durationMs: 300,
+      statements: [{ index: 0, line: 1, column: 1, kind: 'IndexStmt', summary: 'CREATE INDEX', status: 'success', durationMs: 300, rowsProcessed: 10_000 }],
+      rows: [{ table: 'patches', read: 10_000, inserted: 0, updated: 0, deleted: 0 }],
+      locks: [lock({ relation: 'patches', table: 'patches', mode: 'ShareLock', blocks: { reads: false, writes: true }, heldMs: 300 })],
+      blocked: [blocked({ operation: 'read', maxBlockedMs: 3 }), blocked({ operation: 'insert', maxBlockedMs: 290, blockedBy: ['migration'] })],
+    });
+    const t = target({ steps: [s] });
+    t.dataset.tableRows = { patches: 10_000 };
+    predictTarget(t, { patches: 100_000 });
+    expect(renderSummary(reportOf(t.steps))).toMatch(/0009_index\s+up\s+success\s+300 ms → 3 s\s+patches W 290 ms → 3 s \(measured\)/);
   });
 
   it('says PASS and no findings for a clean run', () => {

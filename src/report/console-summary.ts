@@ -2,7 +2,8 @@
 // rewrites, rows, WAL), then the findings with advice, then the verdict. Pure: report in, text out.
 import { formatBytes, formatDuration, formatNumber } from '../checks/advice.ts';
 import type { Finding } from '../checks/finding.ts';
-import { measuredPerTable, unmeasuredPart } from '../checks/measured-blocking.ts';
+import { rowsChanged } from '../rehearsal/rows-changed.ts';
+import { measuredPerTable, probesAtProductionSize, unmeasuredPart } from '../checks/measured-blocking.ts';
 import type { LockEvidence, StepEvidence, TargetEvidence } from '../rehearsal/evidence.ts';
 import type { Report } from './report.ts';
 
@@ -53,7 +54,7 @@ function renderTarget(target: TargetEvidence, style: Style): string[] {
 }
 
 function stepRow(s: StepEvidence): string[] {
-  const changed = s.rows.reduce((n, r) => n + r.inserted + r.updated + r.deleted, 0);
+  const changed = rowsChanged(s, () => false);
   return [
     s.phase,
     s.migration,
@@ -61,7 +62,7 @@ function stepRow(s: StepEvidence): string[] {
     s.status,
     s.status === 'skipped' ? '' : `${formatDuration(s.durationMs)}${s.predicted ? ` → ${formatDuration(s.predicted.durationMs)}` : ''}${growth(s)}`,
     blockingSummary(s),
-    s.rewrites.length ? s.rewrites.map((r) => r.relation).join(', ') : '',
+    rewrittenTables(s),
     s.status === 'skipped' ? '' : `${formatNumber(changed)}${s.predicted ? ` → ${formatNumber(s.predicted.rowsChanged)}` : ''}`,
     s.walBytes !== undefined ? formatBytes(s.walBytes) : '',
   ];
@@ -70,6 +71,21 @@ function stepRow(s: StepEvidence): string[] {
 /** ` k=1.97`: the growth exponent the scale runs fitted for the step (duration ≈ a · rows^k), when they could. */
 function growth(s: StepEvidence): string {
   return s.scale?.exponent != null ? ` k=${s.scale.exponent}` : '';
+}
+
+/** Per table: `patches`, `patches (+2 indexes)`, or `patches: 1 index` when only indexes were rebuilt. */
+function rewrittenTables(s: StepEvidence): string {
+  const byTable = new Map<string, { heap: boolean; indexes: number }>();
+  for (const r of s.rewrites) {
+    const t = byTable.get(r.table) ?? { heap: false, indexes: 0 };
+    if (r.relationKind === 'index') t.indexes++;
+    else t.heap = true;
+    byTable.set(r.table, t);
+  }
+  const plural = (n: number) => `${n} ${n === 1 ? 'index' : 'indexes'}`;
+  return [...byTable]
+    .map(([table, t]) => (t.heap ? (t.indexes > 0 ? `${table} (+${plural(t.indexes)})` : table) : `${table}: ${plural(t.indexes)}`))
+    .join(', ');
 }
 
 /** Measured blocking shorter than this is a busy machine's latency, not worth a place in the table. */
@@ -83,10 +99,17 @@ const MEASURED_FLOOR_MS = 100;
 function blockingSummary(s: StepEvidence): string {
   if (!s.blocked) return inferredBlocking(s.locks);
   const perTable = measuredPerTable(s.blocked);
-  const measured = [...perTable.values()].flatMap((m) => {
+  const atProduction = measuredPerTable(probesAtProductionSize(s));
+  const figure = (ms: number, predictedMs: number | undefined) => {
+    const measured = formatDuration(ms);
+    const predicted = predictedMs === undefined ? measured : formatDuration(predictedMs);
+    return predicted === measured ? measured : `${measured} → ${predicted}`;
+  };
+  const measured = [...perTable].flatMap(([key, m]) => {
+    const p = atProduction.get(key);
     const parts = [
-      (m.readsMs ?? 0) >= MEASURED_FLOOR_MS ? `R ${formatDuration(m.readsMs!)}` : '',
-      (m.writesMs ?? 0) >= MEASURED_FLOOR_MS ? `W ${formatDuration(m.writesMs!)}` : '',
+      Math.max(m.readsMs ?? 0, p?.readsMs ?? 0) >= MEASURED_FLOOR_MS ? `R ${figure(m.readsMs!, p?.readsMs)}` : '',
+      Math.max(m.writesMs ?? 0, p?.writesMs ?? 0) >= MEASURED_FLOOR_MS ? `W ${figure(m.writesMs!, p?.writesMs)}` : '',
     ].filter(Boolean);
     return parts.length > 0 ? [`${m.table} ${parts.join(' ')}`] : [];
   });

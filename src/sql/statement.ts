@@ -23,6 +23,12 @@ export interface SqlStatement {
    * tree. Used where the engine cannot show the locks (an autocommit statement on PGlite).
    */
   inferredLocks: InferredLock[];
+  /**
+   * Where the splitter knows what the statement's cost grows with and row counters may not show
+   * it: `rows` for work done below the counters (an InnoDB ALTER that builds an index or rebuilds
+   * the table in place), `catalog` for a change of metadata only (an INSTANT ALTER).
+   */
+  work?: 'rows' | 'catalog';
 }
 
 export interface InferredLock {

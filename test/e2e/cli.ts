@@ -6,6 +6,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Engine } from '../../src/engines/engine.ts';
+import { createTrafficProbes } from '../../src/probes/create-probes.ts';
 import type { Report } from '../../src/report/report.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -58,8 +60,32 @@ export async function runCli(args: string[], cwd: string, opts: { timeoutMs?: nu
 
 /** Engine arguments for `rehearse run` per engine under test. */
 export function engineArgs(kind: string): string[] {
-  if (kind === 'pglite') return ['--engine', 'pglite'];
-  const url = process.env.REHEARSE_TEST_PG_URL;
-  if (!url) throw new Error('REHEARSE_TEST_PG_URL is not set');
-  return ['--engine', 'postgres', '--url', url];
+  switch (kind) {
+    case 'pglite':
+      return ['--engine', 'pglite'];
+    case 'sqlite':
+      return ['--engine', 'sqlite'];
+    case 'postgres': {
+      const url = process.env.REHEARSE_TEST_PG_URL;
+      if (!url) throw new Error('REHEARSE_TEST_PG_URL is not set');
+      return ['--engine', 'postgres', '--url', url];
+    }
+    case 'mysql': {
+      const url = process.env.REHEARSE_TEST_MYSQL_URL;
+      if (!url) throw new Error('REHEARSE_TEST_MYSQL_URL is not set');
+      return ['--engine', 'mysql', '--url', url];
+    }
+    default:
+      throw new Error(`engineArgs: unknown engine ${kind}`);
+  }
+}
+
+/**
+ * Whether rehearse runs traffic probes on this engine (by default): it needs concurrent sessions,
+ * and probes written for the engine's SQL dialect. Where they run, blocking is measured; elsewhere
+ * it is inferred from lock mode × hold time.
+ */
+export function runsTrafficProbes(engine: Engine): boolean {
+  const unused = () => Promise.reject(new Error('runsTrafficProbes: never connects'));
+  return engine.capabilities.concurrentSessions && createTrafficProbes(engine.dialect, unused, { trackingTable: 'schema_migrations' }) !== undefined;
 }

@@ -63,12 +63,16 @@ describeEngine('postgres', (engine) => {
       expect(r.stdout).toMatch(/0002_rank_items\s+up\s+success\s+\S+ \S+ → .* k=\d/);
     });
 
-    it('fits the linear backfill close to 1 and predicts it linearly', () => {
+    it('does not flag the linear backfill and predicts it linearly', () => {
       const score = r.report?.targets[0]?.steps.find((s) => s.phase === 'change' && s.migration === '0003_score_events');
-      // 0.98–1.02 measured; load on a 2-core runner moves single points by tens of ms.
-      expect(score?.scale?.exponent).toBeGreaterThan(0.7);
+      // 0.98–1.02 on an idle machine; under CI load the 25 % point (a ~20 ms statement) can be
+      // slowed by scheduling alone, and fits as low as 0.6 were seen. What must hold whatever the
+      // load: it is never read as super-linear, and the prediction never goes below linear.
+      expect(score?.scale?.exponent).toBeGreaterThan(0);
       expect(score?.scale?.exponent).toBeLessThan(1.3);
+      expect(score?.predicted?.exponent).toBeGreaterThanOrEqual(1);
       expect(score?.predicted?.exponent).toBeLessThan(1.3);
+      expect((r.report?.findings ?? []).filter((f) => f.migration === '0003_score_events' && f.hazard === 'super-linear')).toEqual([]);
     });
   });
 });

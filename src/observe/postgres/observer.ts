@@ -4,7 +4,8 @@
 import type { Session } from '../../engines/engine.ts';
 import type { StateSnapshot, TableRows } from '../../rehearsal/evidence.ts';
 import type { HeldLock, LockCapacity, TransactionCounters, LockMonitor, Observer, StepBaseline, StorageMap } from '../observer.ts';
-import { tableContents } from './content.ts';
+import { tableContents } from '../table-contents.ts';
+import { postgresContentSql } from './content.ts';
 import { postgresBlockedBy } from './lock-modes.ts';
 import { PostgresLockMonitor } from './lock-monitor.ts';
 import { HELD_LOCKS_SQL, heldLockFromRow, type LockRow } from './locks.ts';
@@ -152,14 +153,14 @@ export class PostgresObserver implements Observer {
 
   async snapshot(session: Session, label: string, options: { columnChecksums?: boolean } = {}): Promise<StateSnapshot> {
     const schema = await introspectSchema(session);
-    const tables = await tableContents(session, schema, this.isTracking, { columnChecksums: options.columnChecksums ?? true });
+    const tables = await tableContents(session, schema, this.isTracking, { columnChecksums: options.columnChecksums ?? true }, postgresContentSql);
     const tracking = await this.tracking(session);
     return { label, schema, tables, tracking };
   }
 
   async tableRows(session: Session): Promise<Record<string, number>> {
     const schema = await introspectSchema(session);
-    const contents = await tableContents(session, schema, this.isTracking, { countsOnly: true, columnChecksums: false });
+    const contents = await tableContents(session, schema, this.isTracking, { countsOnly: true, columnChecksums: false }, postgresContentSql);
     return Object.fromEntries(Object.entries(contents).map(([t, c]) => [t, c.rows]));
   }
 

@@ -4,7 +4,7 @@ import type { Session } from '../../engines/engine.ts';
 import { displayName } from '../../observe/postgres/names.ts';
 import type { ProbeControl, ProbeDialect, ProbePlan } from '../probes.ts';
 import { planProbes } from './plan.ts';
-import { AccountedSession, CONTROL_STATEMENT_TIMEOUT_MS, PostgresProbeSession } from './probe-session.ts';
+import { AccountedSession, CONTROL_STATEMENT_TIMEOUT_MS, PostgresLockHolder, PostgresProbeSession } from './probe-session.ts';
 
 export class PostgresProbeControl extends AccountedSession implements ProbeControl {
   private constructor(
@@ -38,6 +38,20 @@ export class PostgresProbeControl extends AccountedSession implements ProbeContr
     return new Map(rows.map((r) => [r.pid, r.blockers]));
   }
 
+  /**
+   * pg_stat_activity's query_start of a waiting backend: its statement has waited since then (a
+   * statement that has to wait for a lock waits before it does any work).
+   */
+  async lockWait(pid: number): Promise<{ blockers: number[]; waitedMs: number } | undefined> {
+    const { rows } = await this.session.query<{ blockers: number[]; waited_ms: number }>(
+      `SELECT pg_blocking_pids(pid) AS blockers, (extract(epoch FROM clock_timestamp() - query_start) * 1000)::float8 AS waited_ms
+       FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
+      [pid],
+    );
+    const row = rows[0];
+    return row ? { blockers: row.blockers, waitedMs: row.waited_ms } : undefined;
+  }
+
   /** As the observer names tables: a partition's counters belong to the root of its tree. */
   async tableNames(oids: string[]): Promise<Map<string, string>> {
     if (oids.length === 0) return new Map();
@@ -58,5 +72,6 @@ export function postgresProbes(exclude: Iterable<string>): ProbeDialect {
   return {
     lane: (session) => PostgresProbeSession.open(session),
     control: (session) => PostgresProbeControl.open(session, excluded),
+    holder: (session) => PostgresLockHolder.open(session),
   };
 }

@@ -17,13 +17,16 @@ export async function planProbes(session: Session, names: string[], exclude: Rea
   const shapes = await describeTables(session, [...named, ...neighbours.filter((oid) => !named.includes(oid))]);
   const targets: ProbePlan['targets'] = [];
   const notes: string[] = [];
+  const isNamed = new Set(named);
+  const namedTables: ProbePlan['named'] = [];
   for (const shape of shapes) {
     if (exclude.has(shape.table)) continue;
+    if (isNamed.has(shape.oid)) namedTables.push({ table: shape.table, qualified: shape.qualified });
     const planned = probeTargets(shape, await sampleKeys(session, shape));
     targets.push(...planned.targets);
     notes.push(...planned.notes);
   }
-  return { targets, notes };
+  return { targets, named: namedTables, notes };
 }
 
 /** The tables behind the names (an index name stands for its table), that exist now. */

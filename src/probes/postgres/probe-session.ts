@@ -22,7 +22,7 @@
 import { performance } from 'node:perf_hooks';
 import { DatabaseError, type Session } from '../../engines/engine.ts';
 import { tally, type RowCounts } from '../activity.ts';
-import type { AccountedConnection, ProbeConnection } from '../probes.ts';
+import type { AccountedConnection, LockHolderConnection, ProbeConnection } from '../probes.ts';
 import type { Attempt } from '../stats.ts';
 
 /** How probe sessions show in pg_stat_activity. */
@@ -142,6 +142,46 @@ export class PostgresProbeSession extends AccountedSession implements ProbeConne
       // The failed statement left the transaction open (aborted); its counts stay pending.
       await this.session.exec('ROLLBACK');
       return { startMs: start, endMs: end, sqlstate: error.sqlstate };
+    }
+  }
+}
+
+/**
+ * The lock-queue reader: a transaction that reads one row of each table and stays open, holding
+ * ACCESS SHARE on them, as a long report query would. Its reads are tallied like a probe's: they
+ * are read inside the transaction, before the rollback, so no flush of the server's choosing can
+ * come in between (a backend does not flush inside a transaction).
+ */
+export class PostgresLockHolder extends AccountedSession implements LockHolderConnection {
+  #open = false;
+
+  static async open(session: Session): Promise<PostgresLockHolder> {
+    const holder = new PostgresLockHolder(session);
+    await holder.prepare(CONTROL_STATEMENT_TIMEOUT_MS);
+    return holder;
+  }
+
+  async hold(qualifiedTables: string[], holdMs: number): Promise<void> {
+    if (this.mustReadFirst()) await this.readCounts();
+    // Idle in its transaction for the whole hold: the server must not end it early (nor leave it
+    // open long after rehearse is gone).
+    const reads = qualifiedTables.map((t) => `SELECT 1 FROM ${t} LIMIT 1`);
+    try {
+      await this.session.exec([`SET idle_in_transaction_session_timeout = ${Math.ceil(holdMs) + IDLE_IN_TRANSACTION_TIMEOUT_MS}`, 'BEGIN', ...reads].join('; '));
+    } catch (error) {
+      await this.session.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    this.#open = true;
+  }
+
+  async release(): Promise<void> {
+    if (!this.#open) return;
+    this.#open = false;
+    try {
+      await this.readCounts();
+    } finally {
+      await this.session.exec(`ROLLBACK; SET idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_TIMEOUT_MS}`);
     }
   }
 }

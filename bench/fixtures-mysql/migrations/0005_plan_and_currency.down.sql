@@ -1,0 +1,2 @@
+ALTER TABLE invoices DROP COLUMN currency;
+ALTER TABLE accounts DROP COLUMN plan;

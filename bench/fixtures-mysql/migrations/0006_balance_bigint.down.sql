@@ -1,0 +1,1 @@
+ALTER TABLE accounts MODIFY balance_cents int NOT NULL, ALGORITHM=COPY;

@@ -1,0 +1,1 @@
+DROP TABLE block_device_mapping;

@@ -1,0 +1,1 @@
+ALTER TABLE block_device_mapping DROP COLUMN volume_type;
