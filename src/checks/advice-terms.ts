@@ -30,6 +30,8 @@ const POSTGRES = {
     "Split the DDL and the backfill: a lock taken by DDL is held until the transaction commits, so an UPDATE in the same transaction keeps the table locked for the whole backfill. Commit the DDL alone, then backfill in batches (about 10,000 rows per transaction).",
   expandContract:
     'Use expand/contract: add the new structure next to the old, backfill it in batches, switch the application, and remove the old structure in a later release.',
+  keepOldName:
+    "Keep the old name working until no running code uses it: after ALTER TABLE … SET SCHEMA or RENAME, create a view under the old name (CREATE VIEW public.old_name AS SELECT * FROM new_schema.old_name, or … FROM new_name after a rename: a simple view is updatable, so the old code's writes go through), or for a move keep the new schema in the application role's search_path (ALTER ROLE app SET search_path = public, new_schema); drop the view in a later release.",
   writeVolume:
     'Batch the change in small transactions with a pause between batches, watching replica lag (pg_stat_replication.replay_lag) so replicas keep up, or move it to a background job outside the deploy: replicas must replay every byte the step writes, and one large transaction also pins WAL on disk until it commits. To empty a whole table use TRUNCATE (or drop a partition) instead of DELETE.',
   missingIndex: 'add the index the per-row lookup is missing (CREATE INDEX CONCURRENTLY, in a migration before this one)',
@@ -37,6 +39,10 @@ const POSTGRES = {
   notNullRewrite: "Adding NOT NULL needs no rewrite: SET NOT NULL alone only scans the table. Keep it out of statements that also change the column's type.",
   rebuild:
     'For a rebuild that cannot be avoided, use pg_repack (or pg_squeeze) outside the deploy: it copies the table online and takes ACCESS EXCLUSIVE only briefly at the end.',
+  codifyDrift:
+    "Make the migrations say what production has before the change runs: add a migration, ordered before the change, that codifies the hand-made change so it applies everywhere and is a no-op where it is already in place (CREATE INDEX CONCURRENTLY IF NOT EXISTS … in a migration of its own; ALTER TABLE … ALTER COLUMN … TYPE … to production's type; ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT), or remove the hotfix from production, so a fresh database and production agree again.",
+  restateDrifted:
+    "Write the change against production's real definition, not the one the migrations describe: a statement that restates the object (ALTER COLUMN … TYPE, dropping and recreating an index or constraint, CREATE OR REPLACE VIEW) otherwise silently undoes the hand-made change in production, or fails on it.",
 };
 
 
@@ -73,6 +79,8 @@ const MYSQL: AdviceTerms = {
     'Keep the backfill out of the schema migration: MySQL commits the DDL at once, and the UPDATE that follows runs as one huge transaction that locks every row it changes and writes it all to the binlog in one go. Backfill in batches of about 10,000 rows per transaction instead.',
   expandContract:
     'Use expand/contract: add the new structure next to the old, backfill it in batches, switch the application, and remove the old structure in a later release.',
+  keepOldName:
+    "Keep the old name working until no running code uses it: after RENAME TABLE (also into another database), create a view under the old name (CREATE VIEW old_name AS SELECT * FROM new_name, or … FROM other_db.old_name after a move: a single-table view is updatable, so the old code's writes go through); drop it in a later release.",
   writeVolume:
     'Batch the change in small transactions with a pause between batches, watching replica lag (SHOW REPLICA STATUS: Seconds_Behind_Master) so replicas keep up, or move it to a background job outside the deploy: replicas apply the binlog one transaction at a time, so one large transaction stalls replication for as long as it ran. To empty a whole table use TRUNCATE (or drop a partition) instead of DELETE.',
   missingIndex: 'add the index the per-row lookup is missing (ADD INDEX …, ALGORITHM=INPLACE, LOCK=NONE, in a migration before this one)',
@@ -80,6 +88,10 @@ const MYSQL: AdviceTerms = {
   notNullRewrite: 'MODIFY … NOT NULL rebuilds the whole table, even when no row is NULL.',
   rebuild:
     'For a rebuild that cannot be avoided, state ALGORITHM=INPLACE, LOCK=NONE where the operation allows it (reads and writes continue while InnoDB rebuilds), or use pt-online-schema-change (or gh-ost, for tables without foreign keys) outside the deploy, throttled on replica lag.',
+  codifyDrift:
+    "Make the migrations say what production has before the change runs: add a migration, ordered before the change, that codifies the hand-made change so it applies everywhere (MODIFY … restating the column exactly as production has it, from SHOW CREATE TABLE; CREATE INDEX IF NOT EXISTS / ADD COLUMN IF NOT EXISTS on MariaDB; on MySQL, which has no IF NOT EXISTS for indexes, a migration that checks information_schema.STATISTICS first), or remove the hotfix from production, so a fresh database and production agree again.",
+  restateDrifted:
+    "Write the change against production's real definition: MODIFY and CHANGE restate the whole column (type, NULL / NOT NULL, DEFAULT, COLLATE, AUTO_INCREMENT), so restate it from production's definition (SHOW CREATE TABLE on production), not from the old migration, or the change silently undoes the hand-made change (a widening, a collation, a default).",
 };
 
 // SQLite: one writer at a time for the whole database file. In WAL mode readers continue while a
@@ -109,6 +121,8 @@ const SQLITE: AdviceTerms = {
     'Split the DDL and the backfill: the whole migration holds the database write lock until it commits. Commit the schema change alone, then backfill in short batches.',
   expandContract:
     'Use expand/contract: add the new structure next to the old, backfill it in batches, switch the application, and remove the old structure in a later release.',
+  keepOldName:
+    "Keep the old name working until no running code uses it: after ALTER TABLE … RENAME TO, create a view under the old name (CREATE VIEW old_name AS SELECT * FROM new_name); SQLite views are read-only, so give it INSTEAD OF INSERT/UPDATE/DELETE triggers for the old code's writes, and drop it in a later release.",
   writeVolume:
     'Batch the change in short transactions: the WAL file grows with every page a transaction writes until a checkpoint after it commits, readers slow down as it grows, and a replication tool (Litestream, LiteFS) ships it all. To empty a whole table, DELETE without a WHERE uses the truncate optimization; or drop and recreate the table.',
   missingIndex: 'add the index the per-row lookup is missing (CREATE INDEX, in a migration before this one)',
@@ -116,6 +130,10 @@ const SQLITE: AdviceTerms = {
   notNullRewrite: 'SQLite adds NOT NULL to an existing column only by rebuilding the table.',
   rebuild:
     'SQLite rebuilds hold the database write lock for the whole copy: every writer of the application waits (readers continue in WAL mode). Do the 12-step rebuild in a migration of its own, at a time when writes can pause for as long as the copy takes at production size, with foreign_keys switched off outside the transaction so no cascade fires.',
+  codifyDrift:
+    "Make the migrations say what production has before the change runs: add a migration, ordered before the change, that codifies the hand-made change so it applies everywhere (CREATE INDEX IF NOT EXISTS …; a changed column or constraint only by a table rebuild), or remove the hotfix from production, so a fresh database and production agree again.",
+  restateDrifted:
+    "Write the change against production's real definition: a table rebuild restates the whole CREATE TABLE, so copy it from production's schema (sqlite3 .schema), not from the old migration, or the rebuild silently undoes the hand-made change and drops hand-made indexes and triggers.",
 };
 
 const TERMS: Record<Dialect, AdviceTerms> = { postgres: POSTGRES, mysql: MYSQL, sqlite: SQLITE };

@@ -58,15 +58,24 @@ describe('downgrade-loses-data', () => {
     const findings = run({ schema: schema([changed]), tables: { patches: reapplied } });
     expect(findings).toHaveLength(1);
     expect(findings[0]?.evidence.differences).toEqual([
-      'column id is integer instead of bigint',
-      'column state became NOT NULL',
-      'column state has a different default',
-      'column hash did not come back',
-      'column extra appeared',
-      'index patches_pkey did not come back',
-      'trigger touch appeared',
+      'column id is integer after reapply, bigint after change',
+      "column state is text NOT NULL after reapply, text DEFAULT 'new'::text after change (nullability, default differ)",
+      'column hash did not come back (text)',
+      'column extra appeared (text)',
+      'index patches_pkey did not come back: CREATE UNIQUE INDEX patches_pkey ON public.patches USING btree (id)',
+      'trigger touch appeared: CREATE TRIGGER touch …',
     ]);
-    expect(findings[0]?.message).toMatch(/; and 4 more differences$/);
+    expect(findings[0]?.message).toBe(
+      "After rollback and reapply, table patches is not what the change left: column id is integer after reapply, bigint after change; column state is text NOT NULL after reapply, text DEFAULT 'new'::text after change (nullability, default differ); column hash did not come back (text); and 3 more differences",
+    );
+    expect(findings[0]?.evidence.schemaDifferences).toEqual([
+      { kind: 'column', name: 'id', change: 'changed', attributes: ['type'], expected: 'bigint NOT NULL', actual: 'integer NOT NULL' },
+      { kind: 'column', name: 'state', change: 'changed', attributes: ['nullability', 'default'], expected: "text DEFAULT 'new'::text", actual: 'text NOT NULL' },
+      { kind: 'column', name: 'hash', change: 'missing', expected: 'text' },
+      { kind: 'column', name: 'extra', change: 'extra', actual: 'text' },
+      { kind: 'index', name: 'patches_pkey', change: 'missing', expected: 'CREATE UNIQUE INDEX patches_pkey ON public.patches USING btree (id)' },
+      { kind: 'trigger', name: 'touch', change: 'extra', actual: 'CREATE TRIGGER touch …' },
+    ]);
     expect(findings[0]?.advice).toMatch(/exact inverse/);
   });
 
@@ -79,9 +88,31 @@ describe('downgrade-loses-data', () => {
     });
     expect(rest).toEqual([]);
     expect(tableFinding?.message).toBe('After rollback and reapply, table patches is not what the change left: it did not come back (1,200 rows after change)');
-    expect(viewFinding?.message).toBe('After rollback and reapply, view open_patches did not come back');
+    expect(tableFinding?.evidence.schemaDifferences).toEqual([{ kind: 'table', name: 'patches', change: 'missing', expected: "(id bigint NOT NULL, state text DEFAULT 'new'::text, hash text)" }]);
+    expect(viewFinding?.message).toBe('After rollback and reapply, view open_patches did not come back: SELECT …');
     expect(viewFinding?.table).toBeUndefined();
-    expect(fnFinding?.message).toBe('After rollback and reapply, function touch(integer, text) has a different definition');
+    expect(viewFinding?.evidence.schemaDifferences).toEqual([{ kind: 'view', name: 'open_patches', change: 'missing', expected: 'SELECT …' }]);
+    expect(fnFinding?.message).toBe('After rollback and reapply, function touch(integer, text) differs: new body after reapply, old body after change');
+  });
+
+  it('says how an index or constraint came back: INVALID, NOT VALID', () => {
+    const def = patches.indexes.patches_pkey!;
+    const before = tableSchema('patches', { ...patches, constraints: { ...patches.constraints, hash_len: 'CHECK ((length(hash) = 40))' } });
+    const after = tableSchema('patches', {
+      ...patches,
+      indexes: { patches_pkey: `${def} (INVALID)` },
+      constraints: { ...patches.constraints, hash_len: 'CHECK ((length(hash) = 40)) NOT VALID' },
+    });
+    const [finding, ...rest] = run({ schema: schema([after]) }, { schema: schema([before]) });
+    expect(rest).toEqual([]);
+    expect(finding?.message).toBe(
+      'After rollback and reapply, table patches is not what the change left: index patches_pkey is INVALID after reapply, valid after change; constraint hash_len is NOT VALID after reapply, validated after change',
+    );
+  });
+
+  it('a data-only difference has no schema differences in its evidence', () => {
+    const [finding] = run({ tables: { patches: content(1_200, { id: 'c-id', state: 'c-state', hash: 'other' }) } });
+    expect(finding?.evidence.schemaDifferences).toEqual([]);
   });
 
   it('leaves the migration unnamed when several downs ran', () => {

@@ -2,15 +2,21 @@
 // If it does not, the downs destroyed something the ups cannot rebuild (a column's values, rows
 // moved to another table), or the ups are not deterministic (now(), random(), visit order), so a
 // rollback in production silently leaves different data behind. Compares the snapshot taken after
-// `change` with the one taken after `reapply`: schema object by object, data by row count and
+// `change` with the one taken after `reapply`: the schema models with schema/diff.ts (which column,
+// index, constraint or trigger did not come back, and how), data by row count and
 // order-independent checksums (whole row and per column), naming tables and columns, never values.
-import type { StateSnapshot, StepEvidence, TableContent, TableSchema } from '../rehearsal/evidence.ts';
+import type { StateSnapshot, StepEvidence, TableContent } from '../rehearsal/evidence.ts';
+import { differenceRecord, diffSchemas, objectLabel, oneLine, textWithinTable } from '../schema/diff.ts';
+import type { DiffLabels, SchemaDifference } from '../schema/model.ts';
 import type { EvidenceValue } from './finding.ts';
 import { defineCheck, type Draft } from './check.ts';
 import { formatNumber, isTrackingTable, shortListing } from './advice.ts';
 
 export const BEFORE_LABEL = 'after-change';
 export const AFTER_LABEL = 'after-reapply';
+
+/** How the schema diff names the two states in its lines. */
+export const ROUND_TRIP_LABELS: DiffLabels = { expected: 'after change', actual: 'after reapply' };
 
 /** What a difference says about the migrations, for choosing advice. */
 type Cause =
@@ -26,55 +32,26 @@ type Cause =
 interface Difference {
   text: string;
   cause: Cause;
-  /** `view active_users`: the object a schema-level difference is about. */
-  object?: string;
+  /** The structured schema difference behind a `schema` one. */
+  schema?: SchemaDifference;
 }
-
-const schemaDiff = (text: string, object?: string): Difference => ({ text, cause: 'schema', ...(object ? { object } : {}) });
 
 const sorted = (names: Iterable<string>): string[] => [...new Set(names)].sort();
 
-/** Named definitions (indexes, constraints, triggers, views, types, functions) that differ. */
-export function diffDefinitions(kind: string, before: Record<string, string>, after: Record<string, string>): Difference[] {
-  const out: Difference[] = [];
-  for (const name of sorted([...Object.keys(before), ...Object.keys(after)])) {
-    const a = before[name];
-    const b = after[name];
-    if (a === b) continue;
-    const object = `${kind} ${name}`;
-    if (b === undefined) out.push(schemaDiff(`${object} did not come back`, object));
-    else if (a === undefined) out.push(schemaDiff(`${object} appeared`, object));
-    else out.push(schemaDiff(`${object} has a different definition`, object));
+/**
+ * A schema difference as a clause of the round trip's message, the object named within its table:
+ * `column hash did not come back (text)`, `index patches_pkey appeared: CREATE …`,
+ * `column id is integer after reapply, bigint after change`.
+ */
+export function roundTripText(d: SchemaDifference, rowsAfterChange?: number): string {
+  if (d.change === 'changed') return textWithinTable(d);
+  const label = objectLabel(d, { withinTable: true });
+  if (d.kind === 'table') {
+    return d.change === 'missing' ? `${label} did not come back${rowsAfterChange !== undefined ? ` (${formatNumber(rowsAfterChange)} rows after change)` : ''}` : `${label} appeared`;
   }
-  return out;
-}
-
-export function diffColumns(before: TableSchema, after: TableSchema): Difference[] {
-  const out: Difference[] = [];
-  const afterByName = new Map(after.columns.map((c) => [c.name, c]));
-  const beforeNames = new Set(before.columns.map((c) => c.name));
-  for (const col of before.columns) {
-    const other = afterByName.get(col.name);
-    if (!other) {
-      out.push(schemaDiff(`column ${col.name} did not come back`));
-      continue;
-    }
-    if (col.type !== other.type) out.push(schemaDiff(`column ${col.name} is ${other.type} instead of ${col.type}`));
-    if (col.notNull !== other.notNull)
-      out.push(schemaDiff(`column ${col.name} ${other.notNull ? 'became NOT NULL' : 'lost its NOT NULL'}`));
-    if (col.default !== other.default) out.push(schemaDiff(`column ${col.name} has a different default`));
-  }
-  for (const col of after.columns) if (!beforeNames.has(col.name)) out.push(schemaDiff(`column ${col.name} appeared`));
-  return out;
-}
-
-export function diffTableSchema(before: TableSchema, after: TableSchema): Difference[] {
-  return [
-    ...diffColumns(before, after),
-    ...diffDefinitions('index', before.indexes, after.indexes),
-    ...diffDefinitions('constraint', before.constraints, after.constraints),
-    ...diffDefinitions('trigger', before.triggers, after.triggers),
-  ];
+  const definition = d.change === 'missing' ? d.expected : d.actual;
+  const shown = definition === undefined || definition === d.name ? '' : d.kind === 'column' ? ` (${oneLine(definition)})` : `: ${oneLine(definition)}`;
+  return `${label} ${d.change === 'missing' ? 'did not come back' : 'appeared'}${shown}`;
 }
 
 /** Data differences of one table, comparing only columns both states have (the schema diff names the rest). */
@@ -130,7 +107,7 @@ interface Subject {
   evidence: Record<string, EvidenceValue>;
 }
 
-function tableSubjects(before: StateSnapshot, after: StateSnapshot): Subject[] {
+function tableSubjects(before: StateSnapshot, after: StateSnapshot, schemaDiff: SchemaDifference[]): Subject[] {
   const names = sorted([
     ...Object.keys(before.schema.tables),
     ...Object.keys(after.schema.tables),
@@ -139,14 +116,11 @@ function tableSubjects(before: StateSnapshot, after: StateSnapshot): Subject[] {
   ]).filter((t) => !isTrackingTable(t));
   const out: Subject[] = [];
   for (const table of names) {
-    const sb = before.schema.tables[table];
-    const sa = after.schema.tables[table];
     const cb = before.tables[table];
     const ca = after.tables[table];
-    const differences: Difference[] = [];
-    if (sb && !sa) differences.push(schemaDiff(`it did not come back${cb ? ` (${formatNumber(cb.rows)} rows after change)` : ''}`));
-    else if (!sb && sa) differences.push(schemaDiff('it appeared'));
-    else if (sb && sa) differences.push(...diffTableSchema(sb, sa));
+    const differences: Difference[] = schemaDiff
+      .filter((d) => d.table === table)
+      .map((d) => ({ text: roundTripText(d, cb?.rows), cause: 'schema', schema: d }));
     if (cb && ca) {
       const shared = Object.keys(cb.columns).filter((c) => c in ca.columns).sort();
       differences.push(...diffContent(cb, ca, shared));
@@ -166,28 +140,20 @@ function tableSubjects(before: StateSnapshot, after: StateSnapshot): Subject[] {
   return out;
 }
 
-function objectSubjects(before: StateSnapshot, after: StateSnapshot): Subject[] {
-  const b = before.schema;
-  const a = after.schema;
-  const asRecord = (names: string[]) => Object.fromEntries(names.map((n) => [n, n]));
-  const differences = [
-    ...diffDefinitions('view', b.views, a.views),
-    ...diffDefinitions('type', b.types, a.types),
-    ...diffDefinitions('function', b.functions, a.functions),
-    ...diffDefinitions('sequence', asRecord(b.sequences), asRecord(a.sequences)),
-  ];
-  // One finding per object (a view, type, function or sequence has no table to group under).
-  return differences.map((d) => ({ name: d.object ?? d.text, differences: [d], evidence: {} }));
-}
-
 export function compareSnapshots(before: StateSnapshot, after: StateSnapshot): Subject[] {
-  return [...tableSubjects(before, after), ...objectSubjects(before, after)];
+  const schemaDiff = diffSchemas(before.schema, after.schema, ROUND_TRIP_LABELS, { ignoreTables: isTrackingTable });
+  // One finding per view, sequence, type or function: they have no table to group under.
+  const objects: Subject[] = schemaDiff
+    .filter((d) => d.table === undefined)
+    .map((d) => ({ name: objectLabel(d), differences: [{ text: roundTripText(d), cause: 'schema', schema: d }], evidence: {} }));
+  return [...tableSubjects(before, after, schemaDiff), ...objects];
 }
 
 /** `a; b; c; and 2 more differences` — one line however much differs; the evidence lists all. */
 function clauses(texts: string[], max = 3): string {
   if (texts.length <= max) return texts.join('; ');
-  return `${texts.slice(0, max).join('; ')}; and ${texts.length - max} more differences`;
+  const more = texts.length - max;
+  return `${texts.slice(0, max).join('; ')}; and ${more} more ${more === 1 ? 'difference' : 'differences'}`;
 }
 
 function draft(subject: Subject, rolledBack: StepEvidence[]): Draft {
@@ -205,6 +171,7 @@ function draft(subject: Subject, rolledBack: StepEvidence[]): Draft {
     evidence: {
       compared: [BEFORE_LABEL, AFTER_LABEL],
       differences: texts,
+      schemaDifferences: subject.differences.flatMap((d) => (d.schema ? [differenceRecord(d.schema)] : [])),
       ...subject.evidence,
       rolledBack: rolledBack.map((s) => s.migration),
     },

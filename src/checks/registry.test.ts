@@ -24,7 +24,8 @@ describe('createRegistry', () => {
     const registry = createRegistry([...builtinChecks]);
     expect(registry.get('blocking-lock')?.id).toBe('blocking-lock');
     expect(registry.get('super-linear')?.id).toBe('super-linear');
-    expect(registry.get('schema-drift')).toBeUndefined();
+    expect(registry.get('schema-drift')?.id).toBe('schema-drift');
+    expect(createRegistry([]).get('schema-drift')).toBeUndefined();
   });
 });
 

@@ -15,6 +15,10 @@ import { tableRewriteCheck } from './table-rewrite.ts';
 import { writeVolumeCheck } from './write-volume.ts';
 import { lockExhaustionCheck } from './lock-exhaustion.ts';
 import { superLinearCheck } from './super-linear.ts';
+import { schemaDriftCheck } from './schema-drift.ts';
+import { historyRewrittenCheck } from './history-rewritten.ts';
+import { outOfOrderCheck } from './out-of-order.ts';
+import { breaksPreviousCodeCheck } from './breaks-previous-code.ts';
 
 export interface Registry {
   /** In registration order, which is also the order findings of equal rank keep. */
@@ -44,6 +48,10 @@ export const builtinChecks: readonly Check[] = [
   superLinearCheck,
   writeVolumeCheck,
   lockExhaustionCheck,
+  schemaDriftCheck,
+  historyRewrittenCheck,
+  outOfOrderCheck,
+  breaksPreviousCodeCheck,
 ];
 
 export function docsPath(id: HazardId): string {

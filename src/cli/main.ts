@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { exitCodeFor, RehearseError } from '../errors.ts';
 import { REHEARSE_VERSION } from '../version.ts';
 import { runCommand, RUN_EXAMPLES } from './run-command.ts';
+import { CAPTURE_EXAMPLES, CAPTURE_NOTES, DEFAULT_LIMIT, queriesCaptureCommand } from './queries-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('rehearse')
@@ -27,8 +28,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--url <url>', 'server on which scratch databases are created, e.g. postgres://postgres@127.0.0.1:5432/postgres or mysql://root@127.0.0.1:3306/')
     .option('--dataset <path>', 'a pg_dump plain-SQL dump (tracking table included) or a seed script')
     .option('--dataset-version <version>', 'the migration version a seed script applies at')
-    .option('--base <rev>', 'git revision of the trunk (trunk/change split: not applied yet, see the note in the report)')
-    .option('--previous-queries <file>', "queries of the previous app version (compatibility replay: not applied yet)")
+    .option('--base <rev>', 'git revision of the trunk, e.g. origin/main: trunk and history come from its files, the change is what the head adds; edited applied migrations and versions below it are reported')
+    .option('--previous-queries <file>', "the previous app version's queries ($1 / ? parameters, `;`-separated; e.g. from `rehearse queries capture`): compiled without running before the change and after each of its steps; a query a step breaks is a breaks-previous-code finding")
     .option('--production-rows <list>', 'production row counts, table=N,… (e.g. patches=1.75M): durations, rows, WAL and lock holds are also predicted at that size, and checks gate on the prediction')
     .option('--scale', 'scale runs: rehearse the change again on 25 % and 50 % of the dataset (FK-consistent) and fit how each step grows with rows (super-linear); automatic when production is ≥ 10× the dataset')
     .option('--no-scale', 'no scale runs, even when production is much larger than the dataset')
@@ -41,6 +42,21 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', `\nExamples:\n${RUN_EXAMPLES}\nExit status: 0 pass, 1 fail (an error finding), 2 usage or configuration error, 3 rehearse could not run.`)
     .action(async (flags) => {
       exitCode = await runCommand(flags);
+    });
+
+  program
+    .command('queries')
+    .description("the previous app version's queries, for rehearse run --previous-queries")
+    .command('capture')
+    .description("write the statements a PostgreSQL server's pg_stat_statements recorded for a database as a --previous-queries file (read-only)")
+    .requiredOption('--from <url>', 'PostgreSQL server and database to read pg_stat_statements from, e.g. postgres://readonly@db.internal:5432/shop')
+    .requiredOption('--out <file>', 'the queries file to write')
+    .option('--min-calls <n>', 'leave out statements called fewer times (default 1)')
+    .option('--limit <n>', `at most this many statements, the most called first (default ${DEFAULT_LIMIT})`)
+    .option('--database <name>', "whose statements to capture (default: the URL's database)")
+    .addHelpText('after', `\nExamples:\n${CAPTURE_EXAMPLES}\n${CAPTURE_NOTES}\n\nExit status: 0 written, 2 usage error, 3 could not read the server.`)
+    .action(async (flags) => {
+      exitCode = await queriesCaptureCommand(flags);
     });
 
   try {

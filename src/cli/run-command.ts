@@ -53,9 +53,6 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const events = new EventStream();
   const interactive = flags.progress && process.stderr.isTTY === true && !process.env.CI;
   if (!interactive && flags.progress) plainProgress(events, (line) => process.stderr.write(`${line}\n`));
-  const notes: string[] = [];
-  if (flags.base) notes.push(`--base ${flags.base} was given, but rehearse does not split trunk and change from git yet: every migration above the dataset's version was rehearsed as the change`);
-  if (flags.previousQueries) notes.push(`--previous-queries was given, but rehearse does not replay the previous app version's queries yet: they were not checked`);
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -71,7 +68,6 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   try {
     const work = () => runRehearsal(options, events, controller.signal);
     report = interactive ? await withLiveProgress(events, 'rehearse', work) : await work();
-    for (const target of report.targets) target.notes.push(...notes);
     exitCode = report.verdict === 'pass' ? 0 : 1;
   } catch (error) {
     // The JSON report is written even when rehearse could not run (verdict `error`), so a CI

@@ -38,6 +38,8 @@ dataset:
   version: 0004
 productionRows:
   patches: 1.75M
+base: origin/main
+previousQueries: ./app/queries.sql
 limits:
   blockingLockMs: 1.5s
   stepDurationMs: 2m
@@ -68,6 +70,8 @@ describe('loadConfigFile: YAML', () => {
       url: 'postgres://ci@localhost:5432/postgres',
       dataset: { path: join(dir, 'seed.sql'), version: '0004' },
       productionRows: { patches: 1_750_000 },
+      base: 'origin/main',
+      previousQueries: join(dir, 'app/queries.sql'),
       limits: {
         blockingLockMs: 1500,
         stepDurationMs: 120_000,

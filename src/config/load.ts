@@ -105,6 +105,8 @@ function resolveConfig(config: ParsedConfig, file: string): ResolvedConfigFile {
     url: config.url,
     dataset: config.dataset && { path: fromConfigDir(config.dataset.path), version: config.dataset.version },
     productionRows: config.productionRows,
+    ...(config.base !== undefined ? { base: config.base } : {}),
+    ...(config.previousQueries !== undefined ? { previousQueries: fromConfigDir(config.previousQueries) } : {}),
     limits: definedOnly(limits),
     perMigrationLimits: Object.fromEntries(Object.entries(perMigration).map(([key, l]) => [key, definedOnly(l)])),
     severity: definedOnly(config.hazards ?? {}),

@@ -104,6 +104,12 @@ describe('resolveRunOptions', () => {
     expect(resolveRunOptions(file, flags, cwd).dataset).not.toHaveProperty('version');
   });
 
+  it('takes base and previousQueries from the config when no flag gives them', () => {
+    const file = config({ base: 'origin/main', previousQueries: '/repo/app/queries.sql' });
+    expect(resolveRunOptions(file, { dataset: 'seed.sql' }, cwd)).toMatchObject({ base: 'origin/main', previousQueriesPath: '/repo/app/queries.sql' });
+    expect(resolveRunOptions(file, { dataset: 'seed.sql', base: 'HEAD~1' }, cwd).base).toBe('HEAD~1');
+  });
+
   it('rehearses the lock queue when --lock-queue or the config asks, for 5 s or the time given; the flag wins', () => {
     const seed: CliRunFlags = { dataset: 'seed.sql' };
     expect(resolveRunOptions(config(), seed, cwd)).not.toHaveProperty('lockQueueMs');

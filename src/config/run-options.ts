@@ -104,8 +104,8 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
     scale: resolveScale(flags.scale, file?.scale),
     probes: flags.probes ?? file?.probes ?? true,
     ...lockQueueOption(flags.lockQueue, file?.lockQueue),
-    base: nonEmpty('--base', flags.base, 'a git revision'),
-    previousQueriesPath: fromCwd(nonEmpty('--previous-queries', flags.previousQueries, 'a file path')),
+    base: nonEmpty('--base', flags.base, 'a git revision') ?? file?.base,
+    previousQueriesPath: fromCwd(nonEmpty('--previous-queries', flags.previousQueries, 'a file path')) ?? file?.previousQueries,
     configFile: file?.file,
   };
 }

@@ -130,6 +130,8 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   productionRows: z.record(z.string().min(1), count).optional(),
+  base: z.string().trim().min(1, 'expected a git revision (e.g. origin/main)').optional(),
+  previousQueries: pathTo('a file path').optional(),
   limits: z.strictObject({ ...limitFields, migrations: z.record(z.string().min(1), limits).optional() }).optional(),
   hazards: hazards.optional(),
   scale: scale.optional(),

@@ -48,6 +48,14 @@ export interface RehearseConfigInput {
   dataset?: DatasetInput;
   /** Production row count per table, when the dataset has no manifest saying so: `{ patches: "1.75M" }`. */
   productionRows?: Record<string, Count>;
+  /**
+   * Git revision of the trunk (CI sets it to the target branch, e.g. `origin/main`): the trunk
+   * phase applies the base's migrations the dataset does not have yet, read from git; the change
+   * is what the head adds; applied migrations the head edits are `history-rewritten`.
+   */
+  base?: string;
+  /** Queries the previous app version runs (one file, `;`-separated), checked after every step of the change. Relative to the config file. */
+  previousQueries?: string;
   limits?: LimitsInput & {
     /** Limits for one migration, keyed by version (`"0005"`) or `<version>_<name>`. */
     migrations?: Record<string, LimitsInput>;
@@ -89,6 +97,8 @@ export interface ResolvedConfigFile {
   url?: string;
   dataset?: { path?: string; version?: string };
   productionRows?: Record<string, number>;
+  base?: string;
+  previousQueries?: string;
   limits: Partial<Limits>;
   perMigrationLimits: Record<string, Partial<Limits>>;
   severity: SeverityOverrides;

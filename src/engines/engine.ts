@@ -71,6 +71,17 @@ export interface Session {
   /** Runs a script of one or more statements in one round trip; results are discarded. */
   exec(sql: string): Promise<void>;
   /**
+   * Compiles one statement without running it: the server parses it, resolves its tables,
+   * columns and functions, and works out its types (PostgreSQL: `PREPARE` + `DEALLOCATE`, untyped
+   * `$n` parameters inferred from context; MySQL/MariaDB: a server-side prepared statement, `?`
+   * parameters; SQLite: `sqlite3_prepare`). Nothing runs, so nothing is read or written. A
+   * statement that does not compile throws what `query()` would throw for it: a DatabaseError
+   * with the SQLSTATE (and on MySQL/MariaDB the errno in `details.errno`, on SQLite the result
+   * code in `details.detail`). Call it outside a transaction block: like any failed statement,
+   * a failed compile aborts an open PostgreSQL transaction.
+   */
+  prepare(sql: string): Promise<void>;
+  /**
    * Runs `COPY … FROM STDIN` feeding it `data` (text in COPY format); returns rows copied.
    * PostgreSQL family only: restoring a pg_dump needs it, other engines have no COPY.
    */

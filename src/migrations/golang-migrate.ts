@@ -27,43 +27,59 @@ interface MigrationFileName {
 
 export async function readGolangMigrateDir(dir: string): Promise<Migration[]> {
   const absoluteDir = path.resolve(dir);
+  const files = (await sqlFilesIn(absoluteDir)).map(
+    (file): MigrationSourceFile => ({ file, shown: displayPath(path.join(absoluteDir, file)), read: () => readFile(path.join(absoluteDir, file), 'utf8') }),
+  );
+  return parseGolangMigrateFiles(files, displayPath(absoluteDir));
+}
+
+/** A file of a migrations directory, wherever it is read from (the working tree, a git revision). */
+export interface MigrationSourceFile {
+  /** File name within the directory. */
+  file: string;
+  /** How messages show it: a path, or `rev:path` for a file read from git. */
+  shown: string;
+  read(): Promise<string>;
+}
+
+/** The migrations of a directory's files (golang-migrate layout); every naming problem is reported at once. */
+export async function parseGolangMigrateFiles(files: MigrationSourceFile[], shownDir: string): Promise<Migration[]> {
   const problems: string[] = [];
   const byVersion = new Map<bigint, MigrationFileName[]>();
+  const sources = new Map(files.map((f) => [f.file, f]));
 
-  for (const file of await sqlFilesIn(absoluteDir)) {
-    const parsed = parseFileName(file, displayPath(path.join(absoluteDir, file)), problems);
+  for (const { file, shown } of files) {
+    const parsed = parseFileName(file, shown, problems);
     if (!parsed) continue;
     const sameVersion = byVersion.get(parsed.versionNumber) ?? [];
     byVersion.set(parsed.versionNumber, [...sameVersion, parsed]);
   }
 
   const pairs: { up: MigrationFileName; down: MigrationFileName }[] = [];
-  for (const files of byVersion.values()) {
-    const pair = pairUp(files, problems);
+  for (const sameVersion of byVersion.values()) {
+    const pair = pairUp(sameVersion, problems);
     if (pair) pairs.push(pair);
   }
 
   if (problems.length === 1) throw new InputError('MIGRATIONS_INVALID', problems[0]!);
   if (problems.length > 1) {
     const list = problems.map((p) => `\n  - ${p}`).join('');
-    throw new InputError('MIGRATIONS_INVALID', `${problems.length} problems in ${displayPath(absoluteDir)}:${list}`);
+    throw new InputError('MIGRATIONS_INVALID', `${problems.length} problems in ${shownDir}:${list}`);
   }
   if (pairs.length === 0) {
-    throw new InputError(
-      'MIGRATIONS_INVALID',
-      `no migrations in ${displayPath(absoluteDir)}: expected files named ${EXPECTED_LAYOUT}`,
-    );
+    throw new InputError('MIGRATIONS_INVALID', `no migrations in ${shownDir}: expected files named ${EXPECTED_LAYOUT}`);
   }
 
   pairs.sort((a, b) => (a.up.versionNumber < b.up.versionNumber ? -1 : a.up.versionNumber > b.up.versionNumber ? 1 : 0));
+  const read = async (f: MigrationFileName): Promise<MigrationFile> => ({ path: f.shown, sql: await sources.get(f.file)!.read() });
   return Promise.all(
     pairs.map(async ({ up, down }) => ({
       version: up.version,
       versionNumber: up.versionNumber,
       name: up.name,
       id: `${up.version}_${up.name}`,
-      up: await readMigrationFile(absoluteDir, up.file),
-      down: await readMigrationFile(absoluteDir, down.file),
+      up: await read(up),
+      down: await read(down),
     })),
   );
 }
@@ -145,13 +161,8 @@ function stem(file: MigrationFileName): string {
   return `${file.version}_${file.name}`;
 }
 
-async function readMigrationFile(dir: string, file: string): Promise<MigrationFile> {
-  const absolute = path.join(dir, file);
-  return { path: displayPath(absolute), sql: await readFile(absolute, 'utf8') };
-}
-
 /** Relative to the current directory when under it (short, clickable), absolute otherwise. */
-function displayPath(absolute: string): string {
+export function displayPath(absolute: string): string {
   const relative = path.relative(process.cwd(), absolute);
   if (relative === '') return '.';
   if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return absolute;

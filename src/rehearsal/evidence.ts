@@ -3,6 +3,7 @@
 // contract (DESIGN §6): add fields freely, never rename or drop one without bumping schemaVersion.
 import type { Direction } from '../migrations/migration.ts';
 import type { TransactionMode } from '../sql/statement.ts';
+import type { SchemaDifference } from '../schema/model.ts';
 
 export type Phase = 'trunk' | 'change' | 'rollback' | 'reapply';
 export type StepStatus = 'success' | 'error' | 'timeout' | 'skipped';
@@ -197,6 +198,20 @@ export interface StepEvidence {
   passesOnEmptyDatabase?: boolean;
   /** How the step's duration grew with rows over the scale runs (change ups only, when scale runs ran). */
   scale?: StepScaleFit;
+  /**
+   * The previous app version's queries checked right after this step (change ups, with
+   * `--previous-queries`): those that compiled before the change and no longer do.
+   */
+  previousQueries?: { checked: number; broken: PreviousQueryFailure[] };
+}
+
+/** A query of the previous app version that does not compile against the schema (see TargetEvidence.previousQueries). */
+export interface PreviousQueryFailure {
+  /** 0-based position in the queries file. */
+  index: number;
+  message: string;
+  sqlstate?: string;
+  errno?: number;
 }
 
 /** One size a change step ran at: a reduced clone (fraction < 1) or the rehearsal itself (1). */
@@ -271,6 +286,8 @@ export interface ColumnSchema {
   type: string;
   notNull: boolean;
   default: string | null;
+  /** The column's collation where it is not the default of its type / table (text columns). */
+  collation?: string;
 }
 
 export interface TableSchema {
@@ -333,7 +350,60 @@ export interface TargetEvidence {
   scaleRuns?: ScaleRunsEvidence;
   /** Capacity of the engine's shared lock table (PostgreSQL: max_locks_per_transaction × (max_connections + max_prepared_transactions)). */
   lockCapacity?: { locks: number; derivation: string };
+  /** Schema drift: the dataset's schema compared with an empty database migrated to the same version. */
+  schemaDrift?: SchemaDriftEvidence;
+  /** How the change relates to what production has applied (`--base`): rewritten history, out-of-order versions. */
+  history?: HistoryEvidence;
+  /** The previous app version's queries (`--previous-queries`): where they come from and how they did before the change. */
+  previousQueries?: PreviousQueriesEvidence;
   /** Things the reader should know about how this target was measured. */
   notes: string[];
   durationMs: number;
+}
+
+export interface SchemaDriftEvidence {
+  /** The version both sides are at. */
+  version: string;
+  /** How the reference was built: the migrations applied on an empty database up to `version`. */
+  reference: string;
+  /** Expected = the migrations' schema, actual = the dataset's. Empty when they agree. */
+  differences: SchemaDifference[];
+}
+
+export interface HistoryEvidence {
+  /** The git revision the trunk came from, as given and as resolved. */
+  base: string;
+  baseCommit: string;
+  /** The newest migration version on the base revision. */
+  baseLatest?: string;
+  /** Migrations production has applied (at or below the dataset's version, or on the base) that the change altered. */
+  rewritten: RewrittenMigration[];
+  /** Migrations the change adds whose version sorts below one production already has. */
+  outOfOrder: { migration: string; version: string; below: string; belowSource: 'base' | 'dataset'; file: string }[];
+  /** Migrations applied in the trunk phase: on the base, not yet in the dataset. */
+  trunk: string[];
+  /** Migrations the change adds (only on the head). */
+  change: string[];
+}
+
+export interface RewrittenMigration {
+  /** `<version>_<name>` as production applied it. */
+  migration: string;
+  version: string;
+  /** `edited`: same file, new text; `renamed`: the file moved to another name (and possibly version); `deleted`. */
+  change: 'edited' | 'renamed' | 'deleted';
+  /** Which files of the migration changed. */
+  files: { direction: Direction; basePath: string; headPath?: string; change: 'edited' | 'renamed' | 'deleted'; onlyCommentsOrWhitespace?: boolean; diff?: string }[];
+  /** Why production has it: at or below the dataset's version, or present on the base revision. */
+  appliedBecause: 'dataset' | 'base';
+}
+
+export interface PreviousQueriesEvidence {
+  file: string;
+  /** Every query, as it appears in the file (shortened), with its line. */
+  queries: { index: number; line: number; text: string }[];
+  /** Queries that already fail on the dataset before the change: not the change's doing, so not checked after its steps. */
+  failingBefore: PreviousQueryFailure[];
+  /** Queries rehearse cannot compile without running (statements that are not SELECT/INSERT/UPDATE/DELETE …): not checked. */
+  unchecked: { index: number; reason: string }[];
 }

@@ -8,11 +8,14 @@ import { detectDatasetKind } from '../datasets/detect-kind.ts';
 import { loadDatasetScript } from '../datasets/load-script.ts';
 import type { MigrationTracking } from '../migrations/tracking.ts';
 import type { Migration, PreparedMigration } from '../migrations/migration.ts';
-import { findVersion, prepareMigrations } from '../migrations/prepare.ts';
+import { prepareMigrations } from '../migrations/prepare.ts';
 import { splitDependsOnServer } from '../sql/split.ts';
 import type { Observer } from '../observe/observer.ts';
 import { createTrafficProbes, probesNote } from '../probes/create-probes.ts';
-import type { DatasetEvidence, Phase, StepEvidence, TargetEvidence } from './evidence.ts';
+import type { DatasetEvidence, Phase, SchemaSnapshot, StepEvidence, TargetEvidence } from './evidence.ts';
+import { diffSchemas } from '../schema/diff.ts';
+import { baselinePreviousQueries, checkPreviousQueries, previousQueriesEvidence, skippedQueries, type PreviousQuery } from '../compat/previous-queries.ts';
+import { historyEvidence, historyUpTo, lookUpVersion, planScenario, versionAfterRollback, type BaseMigrations, type ScenarioPlan } from './scenario-plan.ts';
 import type { EventStream } from './events.ts';
 import { round } from './lock-tracker.ts';
 import { runStep, skippedStep, tablesNamed, type StepContext, type StepRequest } from './step-runner.ts';
@@ -48,6 +51,10 @@ export interface TargetOptions {
   lockQueueMs?: number;
   /** Production row counts, for the automatic scale-run rule. */
   productionRows?: ProductionRows;
+  /** `--base`: the base revision's migrations (what production ran) and how the head differs. */
+  base?: BaseMigrations;
+  /** `--previous-queries`: the previous app version's queries, checked after every change step. */
+  previousQueries?: { file: string; queries: PreviousQuery[] };
 }
 
 export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidence> {
@@ -72,20 +79,25 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     );
   }
   // Which statements cannot run in a transaction can depend on the server's version.
-  const migrations = splitDependsOnServer(engine.dialect, info.serverVersionNum)
-    ? await prepareMigrations(opts.migrations, { dialect: engine.dialect, serverVersionNum: info.serverVersionNum })
-    : opts.migrations;
+  const resplit = splitDependsOnServer(engine.dialect, info.serverVersionNum);
+  const resplitFor = (list: PreparedMigration[]) => prepareMigrations(list, { dialect: engine.dialect, serverVersionNum: info.serverVersionNum });
+  const migrations = resplit ? await resplitFor(opts.migrations) : opts.migrations;
+  const base = opts.base && resplit ? await resplitBase(opts.base, resplitFor) : opts.base;
   const { tracking } = opts;
 
-  const built = await task('build dataset', () => buildDataset(opts, migrations, tracking));
+  const built = await task('build dataset', () => buildDataset(opts, migrations, base, tracking));
+  const plan = planScenario(migrations, base, built.version.versionNumber);
+  if (base) notes.push(baseNote(base, plan));
   // The dataset is built once; every use but the last gets a clone of it (a template copy, a
   // data-dir clone), and the last use takes the built database itself. The scale runs, when they
   // run, are the earlier uses (one reduced clone per fraction); the rehearsal is always the last,
   // so without scale runs no copy is paid for — on PGlite a clone of a few hundred MB costs seconds.
-  const scaleUps = migrations
-    .filter((m) => m.versionNumber > built.version.versionNumber)
-    .map((m): StepRequest => ({ migration: m, direction: 'up', phase: 'change', versionAfter: m.versionNumber }));
-  const scale = await scaleRunsBeforeRehearsal(opts, built.golden, scaleUps, tracking, notes, task);
+  // The trunk runs first at every size: the change meets the schema production will have.
+  const scaleUps = [
+    ...plan.trunk.map((m): StepRequest => ({ migration: m, direction: 'up', phase: 'trunk', versionAfter: m.versionNumber })),
+    ...plan.change.map((m): StepRequest => ({ migration: m, direction: 'up', phase: 'change', versionAfter: m.versionNumber })),
+  ];
+  const scale = plan.change.length > 0 ? await scaleRunsBeforeRehearsal(opts, built.golden, scaleUps, tracking, notes, task) : undefined;
   const db = built.golden;
 
   const session = await engine.connect(db);
@@ -112,8 +124,10 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
 
   const ctx: StepContext = { engine, db, session, observer, monitor, probes, tracking, stepTimeoutMs: 0 };
   const datasetVersion = built.version;
-  const pending = migrations.filter((m) => m.versionNumber > datasetVersion.versionNumber);
-  if (pending.length === 0) notes.push(`no migration above the dataset's version ${datasetVersion.version}: nothing to rehearse`);
+  const pending = plan.change;
+  if (pending.length === 0) {
+    notes.push(base ? `the head adds no migration to ${base.revision.rev}: nothing to rehearse` : `no migration above the dataset's version ${datasetVersion.version}: nothing to rehearse`);
+  }
 
   const datasetSnapshot = await task('snapshot dataset', () => observer.snapshot(session, 'dataset', { columnChecksums: false }));
   const lockCapacity = await observer.lockCapacity(session);
@@ -125,11 +139,22 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     buildMs: built.buildMs,
     tableRows: Object.fromEntries(Object.entries(datasetSnapshot.tables).map(([t, c]) => [t, c.rows])),
   };
+  const schemaDrift = {
+    version: datasetVersion.version,
+    reference: `an empty database migrated to ${datasetVersion.version} with the migrations alone${base ? ` (as of ${base.revision.rev})` : ''}`,
+    differences: diffSchemas(built.reference, datasetSnapshot.schema, { expected: 'the migrations', actual: 'the dataset' }),
+  };
 
   const steps: StepEvidence[] = [];
   let usable = true;
+  let previousQueries: TargetEvidence['previousQueries'];
+  let skipQueries = new Set<number>();
+  let querySession: Session | undefined;
   const runPhase = async (phase: Phase, requests: StepRequest[]): Promise<boolean> => {
     events.emit({ type: 'phase-started', target: label, phase, steps: requests.length });
+    // The trunk is already reviewed and merged: it runs as production will run it, without
+    // traffic probes (nothing gates on its blocking) so the change's measurements start sooner.
+    ctx.probes = phase === 'trunk' ? undefined : probes;
     let ok = true;
     for (const req of requests) {
       let step: StepEvidence;
@@ -142,41 +167,66 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
         step = outcome.evidence;
         usable = outcome.sessionUsable;
         ok = step.status === 'success';
+        // The previous app version keeps running while the change deploys: check its queries
+        // after every step of the change, so a break is pinned to the step that caused it.
+        if (ok && usable && phase === 'change' && opts.previousQueries && querySession) {
+          step.previousQueries = await checkPreviousQueries(querySession, opts.previousQueries.queries, skipQueries);
+        }
       }
       steps.push(step);
       events.emit({ type: 'step-finished', target: label, step });
     }
     // downgrade-loses-data compares the states after change and after reapply column by column.
     const columnChecksums = phase === 'change' || phase === 'reapply';
-    if (usable && requests.length > 0) snapshots.push(await observer.snapshot(session, `after-${phase}`, { columnChecksums }));
+    if (usable && requests.length > 0 && phase !== 'trunk') snapshots.push(await observer.snapshot(session, `after-${phase}`, { columnChecksums }));
     return ok;
   };
 
   try {
     const ups = (phase: Phase): StepRequest[] =>
       pending.map((m) => ({ migration: m, direction: 'up', phase, versionAfter: m.versionNumber }));
-    const downs: StepRequest[] = [...pending].reverse().map((m) => ({
-      migration: m,
-      direction: 'down',
-      phase: 'rollback',
-      versionAfter: previousVersion(migrations, m),
-    }));
+    const undone = new Set<string>();
+    const downs: StepRequest[] = [...pending].reverse().map((m) => {
+      undone.add(m.id);
+      return { migration: m, direction: 'down', phase: 'rollback', versionAfter: versionAfterRollback(plan, undone) };
+    });
 
-    // The deploy is where the queue matters: production traffic meets the change's ups.
-    const changeOk = await runPhase('change', ups('change').map((r) => (lockQueueMs ? { ...r, lockQueueMs } : r)));
-    if (!changeOk) {
-      const failed = steps.find((s) => s.phase === 'change' && s.status === 'error');
-      if (failed) failed.passesOnEmptyDatabase = await passesOnEmpty(opts, migrations, tracking, datasetVersion, failed);
-      skipPhases(steps, downs, ups('reapply'), 'the change phase failed', events, label);
+    const trunkOk = await runPhase(
+      'trunk',
+      plan.trunk.map((m): StepRequest => ({ migration: m, direction: 'up', phase: 'trunk', versionAfter: m.versionNumber })),
+    );
+    if (!trunkOk) {
+      const failed = steps.find((s) => s.phase === 'trunk' && s.status === 'error');
+      if (failed) failed.passesOnEmptyDatabase = await passesOnEmpty(opts, plan, tracking, failed);
+      skipPhases(steps, [...ups('change'), ...downs, ...ups('reapply')], 'a trunk migration failed: the change cannot meet the schema production will have', events, label);
     } else {
-      const rollbackOk = await runPhase('rollback', downs);
-      if (rollbackOk) await runPhase('reapply', ups('reapply'));
-      else skipPhases(steps, [], ups('reapply'), 'the rollback phase failed', events, label);
+      // Predictions scale what the change meets: the dataset as the trunk left it.
+      if (plan.trunk.length > 0 && usable) dataset.tableRows = await observer.tableRows(session);
+      if (opts.previousQueries && usable) {
+        // The app's own connection, not the migration's: a migration's session-level settings
+        // (search_path) must not make a broken query resolve. PGlite has only the one session.
+        querySession = engine.capabilities.concurrentSessions ? await engine.connect(db) : session;
+        const before = await baselinePreviousQueries(querySession, opts.previousQueries.queries);
+        previousQueries = previousQueriesEvidence(opts.previousQueries.file, opts.previousQueries.queries, before);
+        skipQueries = skippedQueries(before);
+      }
+      // The deploy is where the queue matters: production traffic meets the change's ups.
+      const changeOk = await runPhase('change', ups('change').map((r) => (lockQueueMs ? { ...r, lockQueueMs } : r)));
+      if (!changeOk) {
+        const failed = steps.find((s) => s.phase === 'change' && s.status === 'error');
+        if (failed) failed.passesOnEmptyDatabase = await passesOnEmpty(opts, plan, tracking, failed);
+        skipPhases(steps, [...downs, ...ups('reapply')], 'the change phase failed', events, label);
+      } else {
+        const rollbackOk = await runPhase('rollback', downs);
+        if (rollbackOk) await runPhase('reapply', ups('reapply'));
+        else skipPhases(steps, ups('reapply'), 'the rollback phase failed', events, label);
+      }
     }
   } finally {
     await probes?.close().catch(() => undefined);
     if (probes) notes.push(...probes.notes());
     await monitor?.close().catch(() => undefined);
+    if (querySession && querySession !== session) await querySession.close().catch(() => undefined);
     await session.close().catch(() => undefined);
   }
   if (scale) attachScaleFits(steps, dataset.tableRows, scale, tracking.table);
@@ -190,6 +240,9 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     dataset,
     ...(lockCapacity ? { lockCapacity } : {}),
     ...(scale ? { scaleRuns: scale.evidence } : {}),
+    schemaDrift,
+    ...(base ? { history: historyEvidence(base, plan, datasetVersion) } : {}),
+    ...(previousQueries ? { previousQueries } : {}),
     steps,
     snapshots,
     notes,
@@ -250,19 +303,12 @@ async function scaleRunsBeforeRehearsal(
 
 const formatMs = (ms: number) => (ms < 1_000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`);
 
-function skipPhases(steps: StepEvidence[], downs: StepRequest[], ups: StepRequest[], because: string, events: EventStream, label: string) {
-  for (const req of [...downs, ...ups]) {
+function skipPhases(steps: StepEvidence[], requests: StepRequest[], because: string, events: EventStream, label: string) {
+  for (const req of requests) {
     const step = skippedStep(req, because);
     steps.push(step);
     events.emit({ type: 'step-finished', target: label, step });
   }
-}
-
-/** golang-migrate's "previous version": the next lower migration, or none below the first. */
-function previousVersion(all: PreparedMigration[], m: PreparedMigration): bigint | null {
-  let prev: bigint | null = null;
-  for (const other of all) if (other.versionNumber < m.versionNumber) prev = other.versionNumber;
-  return prev;
 }
 
 interface BuiltDataset {
@@ -270,12 +316,19 @@ interface BuiltDataset {
   kind: DatasetEvidence['kind'];
   version: PreparedMigration;
   buildMs: number;
+  /** The schema the migrations alone build at the dataset's version: schema drift's reference. */
+  reference: SchemaSnapshot;
 }
 
-/** Builds the dataset once: a restored dump, or the history migrated on an empty database plus a seed script. */
-async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[], tracking: MigrationTracking): Promise<BuiltDataset> {
+/**
+ * Builds the dataset once: a restored dump, or production's history migrated on an empty database
+ * plus a seed script. Also builds the schema-drift reference: for a seed script, the schema before
+ * the seed runs (a seed may hold hand-made DDL: that is drift); for a dump, an empty database
+ * migrated to the dump's version.
+ */
+async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[], base: BaseMigrations | undefined, tracking: MigrationTracking): Promise<BuiltDataset> {
   const t0 = performance.now();
-  const { engine, dataset } = opts;
+  const { engine, dataset, observer } = opts;
   const kind = await detectDatasetKind(dataset.path);
   const dumpDialect = kind === 'pg-dump' ? 'postgres' : kind === 'mysql-dump' ? 'mysql' : undefined;
   if (dumpDialect && dumpDialect !== engine.dialect) {
@@ -287,6 +340,7 @@ async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[]
   const session = await engine.connect(golden);
   try {
     let version: PreparedMigration;
+    let reference: SchemaSnapshot;
     if (kind === 'seed-script') {
       if (dataset.version === undefined) {
         throw new UsageError(
@@ -294,17 +348,35 @@ async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[]
           `${dataset.path} is a seed script: pass --dataset-version V (the migration version production has, which the seed's data fits)`,
         );
       }
-      version = findVersion(migrations, dataset.version);
-      await migrateEmpty(opts, session, golden, migrations, tracking, version);
+      version = lookUpVersion(migrations, base, dataset.version);
+      await migrateEmpty(opts, session, golden, historyUpTo(migrations, base, version.versionNumber), tracking, version);
+      reference = await observer.schema(session);
       await loadDatasetScript(engine.dialect, session, dataset.path, golden.name);
     } else {
       await loadDatasetScript(engine.dialect, session, dataset.path, golden.name);
-      version = await versionOfDump(dataset, session, migrations, tracking);
+      version = await versionOfDump(dataset, session, migrations, base, tracking);
+      reference = await referenceSchema(opts, historyUpTo(migrations, base, version.versionNumber), tracking, version);
     }
-    return { golden, kind, version, buildMs: round(performance.now() - t0) };
+    return { golden, kind, version, buildMs: round(performance.now() - t0), reference };
   } finally {
     // A pg_dump script leaves search_path empty in its session: never reuse it.
     await session.close().catch(() => undefined);
+  }
+}
+
+/** The schema an empty database gets from the migrations alone, up to `version`. */
+async function referenceSchema(opts: TargetOptions, history: PreparedMigration[], tracking: MigrationTracking, version: PreparedMigration): Promise<SchemaSnapshot> {
+  const db = await opts.engine.createScratch('schema-reference');
+  try {
+    const session = await opts.engine.connect(db);
+    try {
+      await migrateEmpty(opts, session, db, history, tracking, version);
+      return await opts.observer.schema(session);
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+  } finally {
+    await opts.engine.dropScratch(db).catch(() => undefined);
   }
 }
 
@@ -312,6 +384,7 @@ async function versionOfDump(
   dataset: TargetOptions['dataset'],
   session: Session,
   migrations: PreparedMigration[],
+  base: BaseMigrations | undefined,
   tracking: MigrationTracking,
 ): Promise<PreparedMigration> {
   const tracked = await tracking.readRestored(session);
@@ -328,19 +401,19 @@ async function versionOfDump(
     );
   }
   if (tracked.version === null) throw new InputError('DATASET_INVALID', `${dataset.path}: schema_migrations is empty (no migration applied)`);
-  const version = findVersion(migrations, tracked.version);
-  if (dataset.version !== undefined && findVersion(migrations, dataset.version).versionNumber !== version.versionNumber) {
+  const version = lookUpVersion(migrations, base, tracked.version);
+  if (dataset.version !== undefined && lookUpVersion(migrations, base, dataset.version).versionNumber !== version.versionNumber) {
     throw new UsageError('USAGE', `--dataset-version ${dataset.version} contradicts the dump, whose schema_migrations says ${tracked.version}`);
   }
   return version;
 }
 
-/** Applies the migrations up to `version` on an empty database, the way production did. */
+/** Applies `history` (production's migrations up to `version`) on an empty database, the way production did. */
 async function migrateEmpty(
   opts: TargetOptions,
   session: Session,
   db: ScratchDatabase,
-  migrations: PreparedMigration[],
+  history: PreparedMigration[],
   tracking: MigrationTracking,
   version: PreparedMigration,
   observer = opts.observer,
@@ -348,7 +421,7 @@ async function migrateEmpty(
   await observer.prepareSession(session);
   await tracking.ensure(session);
   const ctx: StepContext = { engine: opts.engine, db, session, observer, tracking, stepTimeoutMs: 0 };
-  for (const m of migrations.filter((x) => x.versionNumber <= version.versionNumber)) {
+  for (const m of history) {
     ctx.stepTimeoutMs = opts.stepTimeoutMs(m);
     const { evidence } = await runStep(ctx, { migration: m, direction: 'up', phase: 'trunk', versionAfter: m.versionNumber });
     if (evidence.status !== 'success') {
@@ -362,27 +435,29 @@ async function migrateEmpty(
 }
 
 /**
- * Tells "fails on this data" from "simply broken": the history and the change up to the failed
- * migration, applied to an empty database at the dataset's version.
+ * Tells "fails on this data" from "simply broken": production's history, the trunk and the change
+ * up to the failed migration, applied to an empty database.
  */
-async function passesOnEmpty(
-  opts: TargetOptions,
-  migrations: PreparedMigration[],
-  tracking: MigrationTracking,
-  datasetVersion: PreparedMigration,
-  failed: StepEvidence,
-): Promise<boolean | undefined> {
+async function passesOnEmpty(opts: TargetOptions, plan: ScenarioPlan, tracking: MigrationTracking, failed: StepEvidence): Promise<boolean | undefined> {
   const { engine } = opts;
   const db = await engine.createScratch('empty-schema');
   const session = await engine.connect(db);
   try {
-    await migrateEmpty(opts, session, db, migrations, tracking, datasetVersion);
+    const last = plan.history[plan.history.length - 1];
+    if (last) await migrateEmpty(opts, session, db, plan.history, tracking, last);
+    else {
+      await opts.observer.prepareSession(session);
+      await tracking.ensure(session);
+    }
     const ctx: StepContext = { engine, db, session, observer: opts.observer, tracking, stepTimeoutMs: 0 };
-    for (const m of migrations.filter((x) => x.versionNumber > datasetVersion.versionNumber)) {
-      ctx.stepTimeoutMs = opts.stepTimeoutMs(m);
-      const { evidence } = await runStep(ctx, { migration: m, direction: 'up', phase: 'change', versionAfter: m.versionNumber });
-      if (m.id === failed.migration) return evidence.status === 'success';
-      if (evidence.status !== 'success') return undefined;
+    const phases: [Phase, PreparedMigration[]][] = [['trunk', plan.trunk], ['change', plan.change]];
+    for (const [phase, list] of phases) {
+      for (const m of list) {
+        ctx.stepTimeoutMs = opts.stepTimeoutMs(m);
+        const { evidence } = await runStep(ctx, { migration: m, direction: 'up', phase, versionAfter: m.versionNumber });
+        if (m.id === failed.migration && phase === failed.phase) return evidence.status === 'success';
+        if (evidence.status !== 'success') return undefined;
+      }
     }
     return undefined;
   } catch {
@@ -393,6 +468,22 @@ async function passesOnEmpty(
     await engine.dropScratch(db).catch(() => undefined);
   }
 }
+
+/** Re-splits the base revision's files for an older server, keeping the comparison in step. */
+async function resplitBase(base: BaseMigrations, resplit: (list: PreparedMigration[]) => Promise<PreparedMigration[]>): Promise<BaseMigrations> {
+  const migrations = await resplit(base.migrations);
+  const byId = new Map(migrations.map((m) => [m.id, m]));
+  return { ...base, migrations, comparison: { ...base.comparison, ...(base.comparison.baseLatest ? { baseLatest: byId.get(base.comparison.baseLatest.id) } : {}) } };
+}
+
+function baseNote(base: BaseMigrations, plan: ScenarioPlan): string {
+  const list = (ms: PreparedMigration[]) => (ms.length === 0 ? 'none' : ms.map((m) => m.id).join(', '));
+  return (
+    `--base ${base.revision.rev} (${base.revision.commit.slice(0, 12)}): the dataset was built and the trunk applied with that revision's files; ` +
+    `trunk: ${list(plan.trunk)}; change (what the head adds): ${list(plan.change)}`
+  );
+}
+
 
 function lockQueueNote(holdMs: number): string {
   return (

@@ -6,11 +6,16 @@ import { builtinChecks, createRegistry, runChecks } from '../checks/registry.ts'
 import { limitsResolver, type Limits, type SeverityOverrides } from '../checks/limits.ts';
 import type { Finding } from '../checks/finding.ts';
 import { createEngine } from '../engines/create-engine.ts';
-import { dialectOf, type Engine, type EngineKind } from '../engines/engine.ts';
+import { dialectOf, type Dialect, type Engine, type EngineKind } from '../engines/engine.ts';
 import { redactUrl } from '../engines/url.ts';
 import { EnvironmentError, RehearseError } from '../errors.ts';
 import { readGolangMigrateDir } from '../migrations/golang-migrate.ts';
-import { findVersion, prepareMigrations } from '../migrations/prepare.ts';
+import { prepareMigrations } from '../migrations/prepare.ts';
+import { displayPath } from '../migrations/golang-migrate.ts';
+import { readMigrationsAt, resolveRevision } from '../migrations/git-revision.ts';
+import { compareHistory } from '../migrations/history.ts';
+import { readPreviousQueries } from '../compat/previous-queries.ts';
+import { lookUpVersion, type BaseMigrations } from './scenario-plan.ts';
 import { verdictOf, type Report } from '../report/report.ts';
 import { REHEARSE_VERSION } from '../version.ts';
 import type { TargetEvidence } from './evidence.ts';
@@ -37,16 +42,26 @@ export interface RunRequest {
   probes?: boolean;
   /** The lock-queue rehearsal: a reader holds each change step's tables this long from the step's start (needs probes). */
   lockQueueMs?: number;
+  /** Git revision of the trunk: the trunk and the history come from it, the change is what the head adds. */
+  base?: string;
+  /** Queries of the previous app version, checked after every step of the change. */
+  previousQueriesPath?: string;
 }
 
 export async function runRehearsal(req: RunRequest, events: EventStream, signal?: AbortSignal): Promise<Report> {
   const startedAt = new Date();
   const t0 = performance.now();
   const limitsFor = limitsResolver(req.limits, req.perMigrationLimits);
+  const dialect = dialectOf(req.engine);
   const migrations = await readGolangMigrateDir(req.migrationsDir);
-  // Fail fast on unparseable SQL and an unknown dataset version, before any database is touched.
-  const prepared = await prepareMigrations(migrations, { dialect: dialectOf(req.engine) });
-  if (req.dataset.version !== undefined) findVersion(migrations, req.dataset.version);
+  // Fail fast on unparseable SQL (the base's too), an unknown dataset version and an unreadable
+  // queries file, before any database is touched.
+  const prepared = await prepareMigrations(migrations, { dialect });
+  const base = req.base ? await readBase(req.migrationsDir, req.base, prepared, dialect) : undefined;
+  if (req.dataset.version !== undefined) lookUpVersion(prepared, base, req.dataset.version);
+  const previousQueries = req.previousQueriesPath
+    ? { file: displayPath(req.previousQueriesPath), queries: await readPreviousQueries(req.previousQueriesPath, dialect, displayPath(req.previousQueriesPath)) }
+    : undefined;
   const engine = createEngine({ kind: req.engine, url: req.url });
   const label = targetLabel(req);
   events.emit({ type: 'run-started', targets: [label] });
@@ -68,6 +83,8 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
       probes: req.probes ?? true,
       ...(req.lockQueueMs ? { lockQueueMs: req.lockQueueMs } : {}),
       productionRows: req.productionRows,
+      ...(base ? { base } : {}),
+      ...(previousQueries ? { previousQueries } : {}),
     });
   } catch (error) {
     if (signal?.aborted) throw new EnvironmentError('INTERRUPTED', 'interrupted: scratch databases were dropped', { cause: error });
@@ -109,6 +126,13 @@ export function errorReport(error: unknown, startedAt: Date, limits: Limits): Re
     limits: { ...limits },
     error: { code, message: error instanceof Error ? error.message : String(error) },
   };
+}
+
+/** The migrations on the base revision, split for the engine, and how the head differs from them. */
+async function readBase(migrationsDir: string, rev: string, head: Awaited<ReturnType<typeof prepareMigrations>>, dialect: Dialect): Promise<BaseMigrations> {
+  const revision = await resolveRevision(migrationsDir, rev);
+  const migrations = await prepareMigrations(await readMigrationsAt(revision), { dialect });
+  return { revision, migrations, comparison: compareHistory(migrations, head) };
 }
 
 function targetLabel(req: RunRequest): string {

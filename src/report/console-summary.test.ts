@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockingLockCheck } from '../checks/blocking-lock.ts';
+import { historyRewrittenCheck } from '../checks/history-rewritten.ts';
 import { createRegistry, runChecks } from '../checks/registry.ts';
 import { blocked, context, lock, step, target } from '../checks/test-fixtures.ts';
 import type { StepEvidence } from '../rehearsal/evidence.ts';
@@ -54,6 +55,30 @@ describe('renderSummary', () => {
     t.dataset.tableRows = { patches: 10_000 };
     predictTarget(t, { patches: 100_000 });
     expect(renderSummary(reportOf(t.steps))).toMatch(/0009_index\s+up\s+success\s+300 ms → 3 s\s+patches W 290 ms → 3 s \(measured\)/);
+  });
+
+  it("shows an edited migration's diff under its finding", () => {
+    const history = {
+      base: 'origin/main',
+      baseCommit: 'a'.repeat(40),
+      rewritten: [
+        {
+          migration: '0001_reviews',
+          version: '0001',
+          change: 'edited' as const,
+          appliedBecause: 'dataset' as const,
+          files: [{ direction: 'up' as const, basePath: 'origin/main:m/0001_reviews.up.sql', headPath: 'm/0001_reviews.up.sql', change: 'edited' as const, diff: '--- a\n+++ b\n-CHECK (rating <= 5)\n+CHECK (rating <= 10)' }],
+        },
+      ],
+      outOfOrder: [],
+      trunk: [],
+      change: [],
+    };
+    const t = target({ history });
+    const findings = runChecks(createRegistry([historyRewrittenCheck]), context(t));
+    const text = renderSummary({ schemaVersion: 1, rehearseVersion: '0.0.0', verdict: verdictOf(findings), startedAt: '', durationMs: 1, targets: [t], findings, limits: {} });
+    expect(text).toContain('error history-rewritten');
+    expect(text).toMatch(/has its up file edited by the change.*\n    --- a\n    \+\+\+ b\n    -CHECK \(rating <= 5\)\n    \+CHECK \(rating <= 10\)\n  advice:/);
   });
 
   it('says PASS and no findings for a clean run', () => {

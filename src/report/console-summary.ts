@@ -136,6 +136,12 @@ function colourStatus(line: string, step: StepEvidence | undefined, style: Style
   return line;
 }
 
+function diffLine(line: string, style: Style): string {
+  if (line.startsWith('+') && !line.startsWith('+++')) return style.green(line);
+  if (line.startsWith('-') && !line.startsWith('---')) return style.red(line);
+  return style.dim(line);
+}
+
 function renderFindings(findings: Finding[], style: Style): string[] {
   if (findings.length === 0) return [style.green('No findings.'), ''];
   const lines: string[] = [style.bold(`Findings (${findings.length})`), ''];
@@ -144,6 +150,8 @@ function renderFindings(findings: Finding[], style: Style): string[] {
     const where = [f.migration, f.phase, f.table].filter(Boolean).join(' · ');
     lines.push(`${sev} ${style.bold(f.hazard)}  ${style.dim(`${f.target}${where ? ` · ${where}` : ''}`)}`);
     lines.push(`  ${f.message}`);
+    // A finding about text (an edited migration) carries a unified diff: the reader needs it here.
+    if (typeof f.evidence.diff === 'string' && f.evidence.diff !== '') lines.push(...f.evidence.diff.split('\n').map((l) => `    ${diffLine(l, style)}`));
     lines.push(`  ${style.dim('advice:')} ${f.advice}`);
     lines.push(`  ${style.dim(`docs: ${f.docs}`)}`, '');
   }

@@ -134,6 +134,24 @@ export class MysqlSession implements Session {
     }
   }
 
+  /**
+   * A server-side prepared statement (`PREPARE … FROM ?`, the statement sent as a string): the
+   * server parses it and opens its tables, resolving every table and column (MariaDB 10.11 and
+   * MySQL 8 report an unknown table or column at prepare time); `DEALLOCATE PREPARE` forgets it,
+   * and EXECUTE never runs. The server refuses a string holding more than one statement. SQL-level
+   * PREPARE rather than mysql2's binary `prepare()`: mysql2 caches binary statements by their
+   * text and would answer a second prepare of the same text from the cache, without asking the
+   * server whether it still compiles.
+   */
+  async prepare(sql: string): Promise<void> {
+    try {
+      await this.connection.query('PREPARE rehearse_check FROM ?', [sql]);
+      await this.connection.query('DEALLOCATE PREPARE rehearse_check');
+    } catch (error) {
+      throw toMysqlError(error);
+    }
+  }
+
   close(): Promise<void> {
     this.#closing ??= closeConnection(this.connection).finally(() => this.onClosed(this));
     return this.#closing;

@@ -5,6 +5,8 @@ import type { PgliteInstance } from './pglite-instance.ts';
 
 export class PgliteSession implements Session {
   #closing: Promise<void> | undefined;
+  /** Statements `prepare()` has compiled: names each one. */
+  #prepared = 0;
 
   constructor(
     private readonly instance: PgliteInstance,
@@ -21,6 +23,18 @@ export class PgliteSession implements Session {
   async exec(sql: string): Promise<void> {
     this.#assertOpen();
     await this.instance.call('exec', { sql });
+  }
+
+  /**
+   * `PREPARE` compiles the statement (names, types, the `$n` parameters' types from context),
+   * `DEALLOCATE` forgets it; nothing runs. PGlite's `query` uses the extended protocol, so a text
+   * holding more than one statement is refused rather than run.
+   */
+  async prepare(sql: string): Promise<void> {
+    this.#assertOpen();
+    const name = `rehearse_check_${++this.#prepared}`;
+    await this.instance.call('query', { sql: `PREPARE ${name} AS ${sql}`, params: undefined });
+    await this.instance.call('query', { sql: `DEALLOCATE ${name}`, params: undefined });
   }
 
   /**

@@ -23,6 +23,8 @@ export function newClient(connectionString: string): pg.Client {
 
 export class PgSession implements Session {
   #closing: Promise<void> | undefined;
+  /** Statements `prepare()` has compiled: names each one. */
+  #prepared = 0;
 
   private constructor(
     private readonly client: pg.Client,
@@ -56,6 +58,26 @@ export class PgSession implements Session {
     try {
       // Without parameters `pg` uses the simple query protocol, which accepts several statements.
       await this.client.query(sql);
+    } catch (error) {
+      throw toDatabaseError(error);
+    }
+  }
+
+  /**
+   * `PREPARE` compiles the statement (parse analysis and rewrite: names, types, the `$n`
+   * parameters' types from context) and `DEALLOCATE` forgets it; EXECUTE never runs. The extended
+   * protocol carries it, so the server refuses a text holding more than one statement instead of
+   * running the rest.
+   */
+  async prepare(sql: string): Promise<void> {
+    const name = `rehearse_check_${++this.#prepared}`;
+    try {
+      await this.client.query({ text: `PREPARE ${name} AS ${sql}`, queryMode: 'extended' } as pg.QueryConfig);
+    } catch (error) {
+      throw toDatabaseError(error);
+    }
+    try {
+      await this.client.query(`DEALLOCATE ${name}`);
     } catch (error) {
       throw toDatabaseError(error);
     }

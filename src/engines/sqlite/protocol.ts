@@ -18,6 +18,8 @@ export interface SessionOperations {
   open: { args: { path: string; settings: ConnectionSettings; generation: number }; value: { sqliteVersion: string } };
   /** One statement; `rowCount` is rows returned by a reader, `changes` of INSERT/UPDATE/DELETE, null otherwise. */
   query: { args: { sql: string; params: unknown[] }; value: { rows: Row[]; rowCount: number | null; inTransaction: boolean } };
+  /** Compiles one statement (sqlite3_prepare: names resolved) without running it; nothing is returned. */
+  prepare: { args: { sql: string }; value: null };
   /** A script of any number of statements; nothing is returned. */
   exec: { args: { sql: string }; value: { inTransaction: boolean } };
   /** Closes the connection (an open transaction rolls back) and ends the process. */

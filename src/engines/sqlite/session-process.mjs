@@ -72,6 +72,18 @@ const operations = {
     }
   },
 
+  // Compiling resolves every table, column and function the statement names; a statement
+  // prepared and never stepped reads and writes nothing (and better-sqlite3 refuses a string
+  // holding more than one statement). Not in the write log: nothing ran.
+  prepare({ sql }) {
+    // Compiling uses this connection's cached schema, which another connection's DDL leaves
+    // stale until a statement runs and meets the new schema cookie: run one that reads the
+    // schema first (PRAGMA schema_version alone does not reload it).
+    db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
+    db.prepare(sql);
+    return null;
+  },
+
   exec({ sql }) {
     try {
       db.exec(sql);

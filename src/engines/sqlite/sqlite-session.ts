@@ -70,6 +70,14 @@ export class SqliteSession implements Session {
     this.#inTransaction = (await connection.call('exec', { sql })).inTransaction;
   }
 
+  /** Compiles `sql` with sqlite3_prepare (tables, columns and functions resolved) without running it. */
+  async prepare(sql: string): Promise<void> {
+    this.#assertOpen();
+    if (this.#aborted) throw abortedError();
+    const connection = await this.#connection();
+    await connection.call('prepare', { sql });
+  }
+
   /** Kills the connection's process, stopping its statement; the next call reconnects. */
   async interrupt(): Promise<void> {
     // A connection still being opened is opened first: its first statement may be the one to stop.

@@ -4,12 +4,22 @@
 // MariaDB's CHECK_CONSTRAINTS.TABLE_NAME, …) are read with SELECT * and used when present.
 // View definitions drop the database qualifier the server adds, so that two databases with the
 // same views compare equal (dataset vs. migrations-only schema).
+//
+// Collations, each against the level above it: a column's collation is kept (in `collation`) only
+// where it differs from its table's default collation, so a table made with DEFAULT COLLATE x
+// does not show x on every column; a table's default collation is kept, as the pseudo-constraint
+// `DEFAULT COLLATE` (like SQLite's `WITHOUT ROWID`), only where it differs from the database's
+// default, so that a table whose default was changed (by hand or by a dump from a server with
+// another default) shows as one difference of the table rather than none at all.
 import type { Session } from '../../engines/engine.ts';
 import type { SchemaSnapshot, TableSchema } from '../../rehearsal/evidence.ts';
 import { MARKER_TABLE, quoteIdent } from './names.ts';
 
 type Row = Record<string, unknown>;
 const text = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
+
+/** The pseudo-constraint that holds a table's default collation where it is not the database's. */
+export const TABLE_COLLATION = 'DEFAULT COLLATE';
 
 /** Attributes of EXTRA that describe the column itself (not how its default is stored). */
 const KEPT_EXTRAS = /auto_increment|on update [^,]*|invisible/gi;
@@ -19,13 +29,24 @@ export async function introspectSchema(session: Session): Promise<SchemaSnapshot
   const { rows: dbRows } = await session.query<{ db: string }>('SELECT DATABASE() AS db');
   const database = dbRows[0]?.db ?? '';
 
-  const relations = await all(`SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`);
+  const { rows: dbCollation } = await session.query<{ coll: string | null }>(
+    'SELECT DEFAULT_COLLATION_NAME AS coll FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()',
+  );
+  const databaseCollation = dbCollation[0]?.coll ?? '';
+
+  const relations = await all(`SELECT TABLE_NAME, TABLE_TYPE, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`);
   const tables: Record<string, TableSchema> = {};
+  const tableCollations = new Map<string, string>();
   const sequences: string[] = [];
   for (const r of relations) {
     const name = text(r.TABLE_NAME);
     if (name === MARKER_TABLE) continue;
-    if (r.TABLE_TYPE === 'BASE TABLE') tables[name] = { name, columns: [], indexes: {}, constraints: {}, triggers: {} };
+    if (r.TABLE_TYPE === 'BASE TABLE') {
+      tables[name] = { name, columns: [], indexes: {}, constraints: {}, triggers: {} };
+      const collation = text(r.TABLE_COLLATION);
+      tableCollations.set(name, collation);
+      if (collation && collation !== databaseCollation) tables[name].constraints[TABLE_COLLATION] = `DEFAULT COLLATE ${collation}`;
+    }
     if (r.TABLE_TYPE === 'SEQUENCE') sequences.push(name);
   }
 
@@ -33,8 +54,15 @@ export async function introspectSchema(session: Session): Promise<SchemaSnapshot
     const table = tables[text(c.TABLE_NAME)];
     if (!table) continue;
     const extras = (text(c.EXTRA).match(KEPT_EXTRAS) ?? []).map((e) => e.toLowerCase());
-    const type = [text(c.COLUMN_TYPE), c.COLLATION_NAME ? `COLLATE ${text(c.COLLATION_NAME)}` : '', ...extras].filter(Boolean).join(' ');
-    table.columns.push({ name: text(c.COLUMN_NAME), type, notNull: c.IS_NULLABLE === 'NO', default: columnDefault(c) });
+    const type = [text(c.COLUMN_TYPE), ...extras].join(' ');
+    const collation = text(c.COLLATION_NAME);
+    table.columns.push({
+      name: text(c.COLUMN_NAME),
+      type,
+      notNull: c.IS_NULLABLE === 'NO',
+      default: columnDefault(c),
+      ...(collation && collation !== tableCollations.get(table.name) ? { collation } : {}),
+    });
   }
 
   const indexColumns = new Map<string, { table: string; name: string; unique: boolean; type: string; hidden: boolean; parts: string[] }>();

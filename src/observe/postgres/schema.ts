@@ -15,19 +15,25 @@ export async function introspectSchema(session: Session): Promise<SchemaSnapshot
     return (tables[key] ??= { name: key, columns: [], indexes: {}, constraints: {}, triggers: {} });
   };
 
-  const cols = await session.query<{ schema: string; rel: string; col: string; type: string; notnull: boolean; def: string | null; gen: string }>(`
+  // A column's collation only where it is not its type's default (COLLATE "C" on a text column),
+  // named as PostgreSQL shows it: bare for pg_catalog's collations, schema-qualified otherwise.
+  const cols = await session.query<{ schema: string; rel: string; col: string; type: string; notnull: boolean; def: string | null; gen: string; coll: string | null }>(`
     SELECT n.nspname AS schema, c.relname AS rel, a.attname AS col, format_type(a.atttypid, a.atttypmod) AS type,
-           a.attnotnull AS notnull, pg_get_expr(d.adbin, d.adrelid) AS def, a.attgenerated::text AS gen
+           a.attnotnull AS notnull, pg_get_expr(d.adbin, d.adrelid) AS def, a.attgenerated::text AS gen,
+           CASE WHEN co.oid IS NULL THEN NULL WHEN cn.nspname = 'pg_catalog' THEN co.collname::text ELSE cn.nspname || '.' || co.collname END AS coll
     FROM pg_attribute a
     JOIN pg_class c ON c.oid = a.attrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_type ty ON ty.oid = a.atttypid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> ty.typcollation
+    LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
     WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND ${USER_SCHEMA_FILTER}
       AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
     ORDER BY n.nspname, c.relname, a.attnum`);
   for (const r of cols.rows) {
     const def = r.def === null ? null : r.gen === 's' ? `GENERATED ALWAYS AS (${r.def}) STORED` : r.def;
-    table(r.schema, r.rel).columns.push({ name: r.col, type: r.type, notNull: r.notnull, default: def });
+    table(r.schema, r.rel).columns.push({ name: r.col, type: r.type, notNull: r.notnull, default: def, ...(r.coll ? { collation: r.coll } : {}) });
   }
 
   const idx = await session.query<{ schema: string; rel: string; name: string; def: string; valid: boolean }>(`

@@ -3,8 +3,10 @@
 // which column, index, constraint or trigger did not come back after a rollback and reapply.
 //
 // SQLite keeps definitions as the text that created them; they are compared with comments and
-// whitespace normalised. Two things no pragma reports are read off the CREATE TABLE text: CHECK
-// constraints and the expressions of generated columns (the latter only as VIRTUAL / STORED).
+// whitespace normalised. Things no pragma reports are read off the CREATE TABLE text: CHECK
+// constraints, a column's COLLATE (kept where it is not BINARY, the default; upper-cased, as
+// SQLite matches collation names case-insensitively) and the expressions of generated columns
+// (the latter only as VIRTUAL / STORED).
 import type { Session } from '../../engines/engine.ts';
 import type { SchemaSnapshot, TableSchema } from '../../rehearsal/evidence.ts';
 import { normalizeSqliteSql, tokenizeSqlite, type SqliteToken } from '../../sql/sqlite-split.ts';
@@ -40,11 +42,13 @@ async function describeTable(session: Session, table: SchemaRow, options: { wr: 
     `SELECT name, type, "notnull" AS not_null, dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid`,
     [table.name],
   );
+  const collations = columnCollations(table.sql ?? '');
   for (const c of columns) {
     // hidden 1: a virtual table's hidden column; 2 and 3: generated columns, VIRTUAL and STORED.
     if (c.hidden === 1) continue;
     const generated = c.hidden === 2 ? 'GENERATED ALWAYS AS (…) VIRTUAL' : c.hidden === 3 ? 'GENERATED ALWAYS AS (…) STORED' : null;
-    schema.columns.push({ name: c.name, type: c.type, notNull: c.not_null === 1, default: generated ?? c.dflt });
+    const collation = collations.get(c.name.toLowerCase());
+    schema.columns.push({ name: c.name, type: c.type, notNull: c.not_null === 1, default: generated ?? c.dflt, ...(collation ? { collation } : {}) });
   }
   const primaryKey = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
   if (primaryKey.length > 0) schema.constraints['PRIMARY KEY'] = `PRIMARY KEY (${primaryKey.map((c) => c.name).join(', ')})`;
@@ -107,6 +111,47 @@ export function checkConstraints(createSql: string): Record<string, string> {
     const named = tokens[i - 2]?.upper === 'CONSTRAINT' ? tokens[i - 1]!.name : undefined;
     result[named ?? `CHECK ${expression}`] = `CHECK ${expression}`;
   });
+  return result;
+}
+
+/** Words that open a table constraint (not a column definition) in a CREATE TABLE's list. */
+const TABLE_CONSTRAINT_WORDS = new Set(['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN']);
+
+/**
+ * The COLLATE of each column definition of a CREATE TABLE text, by lower-cased column name (SQLite
+ * matches column names case-insensitively): only a COLLATE of the definition itself, not one inside
+ * a CHECK, DEFAULT or generated expression; BINARY, the default, is left out.
+ */
+export function columnCollations(createSql: string): Map<string, string> {
+  const tokens = tokenizeSqlite(createSql);
+  const result = new Map<string, string>();
+  const open = tokens.findIndex((t) => t.text === '(');
+  // CREATE TABLE … AS SELECT has no column list (its first parenthesis, if any, is in the query).
+  if (open < 0 || tokens.slice(0, open).some((t) => t.upper === 'AS')) return result;
+  const close = closingParen(tokens, open);
+  let start = open + 1;
+  let depth = 0;
+  for (let i = open + 1; i <= close; i++) {
+    const t = tokens[i]!;
+    if (t.text === '(') depth++;
+    else if (t.text === ')' && i !== close) depth--;
+    else if ((t.text === ',' && depth === 0) || i === close) {
+      const definition = tokens.slice(start, i);
+      start = i + 1;
+      const first = definition[0];
+      if (!first || TABLE_CONSTRAINT_WORDS.has(first.upper)) continue;
+      let level = 0;
+      definition.forEach((d, j) => {
+        if (d.text === '(') level++;
+        else if (d.text === ')') level--;
+        else if (level === 0 && d.upper === 'COLLATE' && definition[j + 1]) {
+          const collation = definition[j + 1]!.name.toUpperCase();
+          if (collation === 'BINARY') result.delete(first.name.toLowerCase());
+          else result.set(first.name.toLowerCase(), collation);
+        }
+      });
+    }
+  }
   return result;
 }
 
