@@ -87,6 +87,9 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
 
   const built = await task('build dataset', () => buildDataset(opts, migrations, base, tracking));
   const plan = planScenario(migrations, base, built.version.versionNumber);
+  // A dump's reference: an empty database migrated to the dump's version with the migrations alone.
+  const reference =
+    built.reference ?? (await task('migrate an empty database for the schema-drift reference', () => referenceSchema(opts, plan.history, tracking, built.version)));
   if (base) notes.push(baseNote(base, plan));
   // The dataset is built once; every use but the last gets a clone of it (a template copy, a
   // data-dir clone), and the last use takes the built database itself. The scale runs, when they
@@ -142,7 +145,7 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
   const schemaDrift = {
     version: datasetVersion.version,
     reference: `an empty database migrated to ${datasetVersion.version} with the migrations alone${base ? ` (as of ${base.revision.rev})` : ''}`,
-    differences: diffSchemas(built.reference, datasetSnapshot.schema, { expected: 'the migrations', actual: 'the dataset' }),
+    differences: diffSchemas(reference, datasetSnapshot.schema, { expected: 'the migrations', actual: 'the dataset' }),
   };
 
   const steps: StepEvidence[] = [];
@@ -316,15 +319,14 @@ interface BuiltDataset {
   kind: DatasetEvidence['kind'];
   version: PreparedMigration;
   buildMs: number;
-  /** The schema the migrations alone build at the dataset's version: schema drift's reference. */
-  reference: SchemaSnapshot;
+  /** A seed script's schema before the seed ran: what the migrations alone build (schema drift's reference). */
+  reference?: SchemaSnapshot;
 }
 
 /**
  * Builds the dataset once: a restored dump, or production's history migrated on an empty database
- * plus a seed script. Also builds the schema-drift reference: for a seed script, the schema before
- * the seed runs (a seed may hold hand-made DDL: that is drift); for a dump, an empty database
- * migrated to the dump's version.
+ * plus a seed script. For a seed script it also keeps the schema-drift reference: the schema
+ * before the seed runs (a seed may hold hand-made DDL: that is drift).
  */
 async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[], base: BaseMigrations | undefined, tracking: MigrationTracking): Promise<BuiltDataset> {
   const t0 = performance.now();
@@ -340,7 +342,7 @@ async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[]
   const session = await engine.connect(golden);
   try {
     let version: PreparedMigration;
-    let reference: SchemaSnapshot;
+    let reference: SchemaSnapshot | undefined;
     if (kind === 'seed-script') {
       if (dataset.version === undefined) {
         throw new UsageError(
@@ -355,9 +357,8 @@ async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[]
     } else {
       await loadDatasetScript(engine.dialect, session, dataset.path, golden.name);
       version = await versionOfDump(dataset, session, migrations, base, tracking);
-      reference = await referenceSchema(opts, historyUpTo(migrations, base, version.versionNumber), tracking, version);
     }
-    return { golden, kind, version, buildMs: round(performance.now() - t0), reference };
+    return { golden, kind, version, buildMs: round(performance.now() - t0), ...(reference ? { reference } : {}) };
   } finally {
     // A pg_dump script leaves search_path empty in its session: never reuse it.
     await session.close().catch(() => undefined);

@@ -14,6 +14,7 @@
 // Lines are worded with the two sides' labels: a noun phrase (`the dataset`) reads "in the
 // dataset", a phrase of time (`after reapply`) reads as it is.
 import type { ColumnSchema, SchemaSnapshot, TableSchema } from '../rehearsal/evidence.ts';
+import { sameDefinition } from './equivalent.ts';
 import type { DiffLabels, SchemaAttribute, SchemaDifference, SchemaObjectKind } from './model.ts';
 
 export interface DiffOptions {
@@ -144,7 +145,7 @@ class Differ {
     const attributes: SchemaAttribute[] = [];
     if (expected.type !== actual.type) attributes.push('type');
     if (expected.notNull !== actual.notNull) attributes.push('nullability');
-    if (expected.default !== actual.default) attributes.push('default');
+    if (!sameDefinition(expected.default, actual.default)) attributes.push('default');
     if ((expected.collation ?? null) !== (actual.collation ?? null)) attributes.push('collation');
     if (attributes.length === 0) return;
     const label = objectLabel({ kind: 'column', name, table });
@@ -175,7 +176,7 @@ class Differ {
     for (const name of sortedUnion(Object.keys(expected), Object.keys(actual))) {
       const e = Object.hasOwn(expected, name) ? expected[name] : undefined;
       const a = Object.hasOwn(actual, name) ? actual[name] : undefined;
-      if (e === a) continue;
+      if (sameDefinition(e, a)) continue;
       if (e === undefined || a === undefined) {
         this.oneSided(kind, name, table, e, a, true);
         continue;

@@ -39,6 +39,16 @@ describeEachEngine(({ kind }) => {
       expect(target?.steps[0]).toMatchObject({ migration: '0003_orders_total_positive', status: 'error', passesOnEmptyDatabase: true });
       expect(target?.steps[0]?.error?.sqlstate).toBe('23514');
       expect(r.report?.findings.map((f) => `${f.hazard}:${f.severity}`)).toContain('fails-on-data:error');
+      // The restored dump has exactly the schema the migrations build at 0002 (a reference database migrated empty).
+      expect(target?.schemaDrift).toMatchObject({ version: '0002', differences: [] });
+    });
+
+    it('reports a hotfix index production has and the migrations do not (schema-drift)', async () => {
+      project = await projectWithDump((dump) => `${dump}\nCREATE INDEX orders_total_hotfix_idx ON public.orders USING btree (total_cents);\n`);
+      const r = await runCli(['run', '--migrations', 'migrations', '--dataset', 'dump.sql', '--json', 'report.json', ...engineArgs(kind)], project.dir);
+      const drift = r.report?.findings.filter((f) => f.hazard === 'schema-drift') ?? [];
+      expect(drift).toMatchObject([{ severity: 'error', table: 'orders', migration: '0003_orders_total_positive' }]);
+      expect(drift[0]?.message).toMatch(/^orders differs from what the migrations build at version 0002: index orders_total_hotfix_idx is in the dataset only/);
     });
 
     it('refuses a dump cut off inside a COPY block, naming the file and line', async () => {
