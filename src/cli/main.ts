@@ -5,6 +5,7 @@ import { exitCodeFor, RehearseError } from '../errors.ts';
 import { REHEARSE_VERSION } from '../version.ts';
 import { runCommand, RUN_EXAMPLES } from './run-command.ts';
 import { CAPTURE_EXAMPLES, CAPTURE_NOTES, DEFAULT_LIMIT, queriesCaptureCommand } from './queries-command.ts';
+import { registerDatasetCommands } from './dataset-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('rehearse')
@@ -58,6 +59,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (flags) => {
       exitCode = await queriesCaptureCommand(flags);
     });
+
+  registerDatasetCommands(program, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv);

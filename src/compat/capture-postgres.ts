@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { DatabaseError, toDatabaseError } from '../engines/engine.ts';
 import { driverReason, scrubbedCause } from '../engines/postgres/driver-errors.ts';
-import { APPLICATION_NAME, CONNECT_TIMEOUT_MS } from '../engines/postgres/pg-session.ts';
+import { connectReadOnly } from '../engines/postgres/read-only-client.ts';
 import { parsePostgresUrl, scrubPassword, type ServerUrl } from '../engines/url.ts';
 import { EnvironmentError, UsageError } from '../errors.ts';
 import { splitPostgresFile } from '../sql/postgres-split.ts';
@@ -74,22 +74,7 @@ function howToEnable(database: string): string {
 /** Reads pg_stat_statements in a read-only transaction and returns the statements worth checking. */
 export async function capturePgStatStatements(opts: CaptureOptions): Promise<Capture> {
   const url = parsePostgresUrl(opts.url);
-  const client = new pg.Client({
-    connectionString: url.href,
-    application_name: APPLICATION_NAME,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    // Every transaction on this connection is read-only, whatever the statements say.
-    options: '-c default_transaction_read_only=on -c statement_timeout=60000',
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw new EnvironmentError('ENGINE_UNREACHABLE', `cannot connect to PostgreSQL at ${url.redacted}: ${driverReason(error, url)}`, {
-      cause: scrubbedCause(error, url),
-    });
-  }
+  const client = await connectReadOnly(url, { statementTimeoutMs: 60_000 });
   const capturedAt = (opts.now ?? (() => new Date()))();
   try {
     await run(client, url, 'start a read-only transaction', 'BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');

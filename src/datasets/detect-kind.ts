@@ -1,14 +1,24 @@
 // Which kind of SQL dataset a file is: a plain-SQL pg_dump, a mysqldump, or a seed script.
 
-import { open } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MANIFEST_FILE } from './dir/manifest.ts';
 import { InputError } from '../errors.ts';
 
 export type SqlDatasetKind = 'pg-dump' | 'mysql-dump' | 'seed-script';
+/** A dataset directory written by `rehearse dataset capture` (datasets/dir/). */
+export type DatasetKind = SqlDatasetKind | 'dataset-dir';
 
 /** pg_dump's header is within its first lines; reading this much is plenty. */
 const HEAD_BYTES = 8192;
 
-export async function detectDatasetKind(path: string): Promise<SqlDatasetKind> {
+export async function detectDatasetKind(path: string): Promise<DatasetKind> {
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) {
+    if (existsSync(join(path, MANIFEST_FILE))) return 'dataset-dir';
+    throw new InputError('DATASET_INVALID', `this directory holds no ${MANIFEST_FILE}: a dataset directory is what \`rehearse dataset capture\` writes`, { location: { file: path } });
+  }
   const head = await readHead(path);
   if (head.subarray(0, 5).toString('latin1') === 'PGDMP') {
     throw new InputError(

@@ -328,7 +328,9 @@ export interface StateSnapshot {
 
 export interface DatasetEvidence {
   path: string;
-  kind: 'seed-script' | 'pg-dump' | 'mysql-dump';
+  kind: 'seed-script' | 'pg-dump' | 'mysql-dump' | 'dataset-dir';
+  /** Production's row counts at capture time, from a dataset directory's manifest. */
+  productionRows?: Record<string, number>;
   version: string;
   /** Time to build the dataset once (migrate empty + seed, or restore). */
   buildMs: number;

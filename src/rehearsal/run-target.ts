@@ -6,6 +6,9 @@ import type { Engine, EngineInfo, ScratchDatabase, Session } from '../engines/en
 import { InputError, UsageError } from '../errors.ts';
 import { detectDatasetKind } from '../datasets/detect-kind.ts';
 import { loadDatasetScript } from '../datasets/load-script.ts';
+import type { DatasetManifest } from '../datasets/dir/manifest.ts';
+import { readManifest } from '../datasets/dir/reader.ts';
+import { restoreDatasetDir } from '../datasets/dir/restore.ts';
 import type { MigrationTracking } from '../migrations/tracking.ts';
 import type { Migration, PreparedMigration } from '../migrations/migration.ts';
 import { prepareMigrations } from '../migrations/prepare.ts';
@@ -100,7 +103,9 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     ...plan.trunk.map((m): StepRequest => ({ migration: m, direction: 'up', phase: 'trunk', versionAfter: m.versionNumber })),
     ...plan.change.map((m): StepRequest => ({ migration: m, direction: 'up', phase: 'change', versionAfter: m.versionNumber })),
   ];
-  const scale = plan.change.length > 0 ? await scaleRunsBeforeRehearsal(opts, built.golden, scaleUps, tracking, notes, task) : undefined;
+  // Production sizes given on the command line or in the config win over the manifest's.
+  const productionRows = Object.keys(opts.productionRows ?? {}).length > 0 ? opts.productionRows : built.productionRows;
+  const scale = plan.change.length > 0 ? await scaleRunsBeforeRehearsal({ ...opts, productionRows }, built.golden, scaleUps, tracking, notes, task) : undefined;
   const db = built.golden;
 
   const session = await engine.connect(db);
@@ -141,6 +146,7 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     version: datasetVersion.version,
     buildMs: built.buildMs,
     tableRows: Object.fromEntries(Object.entries(datasetSnapshot.tables).map(([t, c]) => [t, c.rows])),
+    ...(built.productionRows ? { productionRows: built.productionRows } : {}),
   };
   const schemaDrift = {
     version: datasetVersion.version,
@@ -321,6 +327,8 @@ interface BuiltDataset {
   buildMs: number;
   /** A seed script's schema before the seed ran: what the migrations alone build (schema drift's reference). */
   reference?: SchemaSnapshot;
+  /** A dataset directory's production row counts (its manifest). */
+  productionRows?: Record<string, number>;
 }
 
 /**
@@ -343,6 +351,7 @@ async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[]
   try {
     let version: PreparedMigration;
     let reference: SchemaSnapshot | undefined;
+    let manifest: DatasetManifest | undefined;
     if (kind === 'seed-script') {
       if (dataset.version === undefined) {
         throw new UsageError(
@@ -354,11 +363,20 @@ async function buildDataset(opts: TargetOptions, migrations: PreparedMigration[]
       await migrateEmpty(opts, session, golden, historyUpTo(migrations, base, version.versionNumber), tracking, version);
       reference = await observer.schema(session);
       await loadDatasetScript(engine.dialect, session, dataset.path, golden.name);
+    } else if (kind === 'dataset-dir') {
+      // Loaded at full speed (data before indexes and constraints, several sessions on a server);
+      // every file is checked against the manifest's checksums on the way, and a bad one fails the
+      // build: the half-loaded golden database is dropped with the run, never used.
+      manifest = await readManifest(dataset.path);
+      const connect = engine.capabilities.concurrentSessions ? () => engine.connect(golden) : undefined;
+      await restoreDatasetDir(engine.dialect, session, dataset.path, manifest, { ...(connect ? { connect } : {}) });
+      version = await versionOfDump(dataset, session, migrations, base, tracking);
     } else {
       await loadDatasetScript(engine.dialect, session, dataset.path, golden.name);
       version = await versionOfDump(dataset, session, migrations, base, tracking);
     }
-    return { golden, kind, version, buildMs: round(performance.now() - t0), ...(reference ? { reference } : {}) };
+    const productionRows = manifest ? Object.fromEntries(manifest.tables.map((t) => [normalizeTableName(t.name), t.production.rows])) : undefined;
+    return { golden, kind, version, buildMs: round(performance.now() - t0), ...(reference ? { reference } : {}), ...(productionRows ? { productionRows } : {}) };
   } finally {
     // A pg_dump script leaves search_path empty in its session: never reuse it.
     await session.close().catch(() => undefined);

@@ -4,15 +4,26 @@
 // files and cloning them); sessions load it in their own processes.
 import { EnvironmentError } from '../../errors.ts';
 
+export interface SqliteStatement {
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  iterate(...params: unknown[]): IterableIterator<unknown>;
+  /** Rows as arrays instead of objects. */
+  raw(toggle?: boolean): SqliteStatement;
+  /** Integers as BigInt, so 64-bit values keep every digit. */
+  safeIntegers(toggle?: boolean): SqliteStatement;
+}
+
 export interface SqliteFileHandle {
-  prepare(sql: string): { get(...params: unknown[]): unknown };
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): unknown;
   pragma(source: string, options?: { simple?: boolean }): unknown;
   /** SQLite's online backup API; `progress` returns how many pages to copy in the next step. */
   backup(destination: string, options?: { progress?(info: { totalPages: number; remainingPages: number }): number }): Promise<unknown>;
   close(): void;
 }
 
-export type SqliteFileConstructor = new (filename: string, options?: { fileMustExist?: boolean; timeout?: number }) => SqliteFileHandle;
+export type SqliteFileConstructor = new (filename: string, options?: { fileMustExist?: boolean; timeout?: number; readonly?: boolean }) => SqliteFileHandle;
 
 export const INSTALL_HINT =
   'install it with `npm install better-sqlite3`: it downloads a prebuilt binary for this platform and Node version, ' +
