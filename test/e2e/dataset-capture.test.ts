@@ -4,6 +4,7 @@
 // a read-only connection), subset, anonymized, inspected and rehearsed against — and no personal
 // value of the source survives in the output.
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import mysql from 'mysql2/promise';
@@ -160,6 +161,15 @@ for (const [kind, dialect] of SOURCES) {
         expect(r.stderr).not.toContain('ro-secret-pw');
       });
 
+      it('refuses rules that name a table or column the source does not have, at file:line', async () => {
+        await writeFile(join(project.dir, 'bad-rules.yaml'), 'tables:\n  customers:\n    emial: fake:email\n  invoices:\n    note: null\n');
+        const r = await runCli(['dataset', 'capture', '--from', source.from, '--out', 'bad', '--rules', 'bad-rules.yaml', '--allow-personal-data'], project.dir, { env });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/bad-rules\.yaml:3:\d+.*emial/);
+        expect(r.stderr).toMatch(/bad-rules\.yaml:4:\d+.*invoices/);
+        expect(r.stderr).toMatch(/email/);
+      });
+
       it('captures a subset, anonymized, with a read-only account, and no personal value survives', async () => {
         const r = await runCli(['dataset', 'capture', '--from', source.from, '--out', 'ds', '--rules', 'rules.yaml', '--subset', 'customers=50%'], project.dir, { env, timeoutMs: 100_000 });
         expect(r.stderr).not.toContain('ro-secret-pw');
@@ -202,6 +212,14 @@ for (const [kind, dialect] of SOURCES) {
         expect(target?.notes.join('\n')).toMatch(/production row counts from the dataset's manifest/);
         expect(target?.schemaDrift?.differences).toEqual([]);
       }, 120_000);
+
+      if (kind === 'postgres') {
+        it('restores the same dataset into embedded PGlite, zero setup', async () => {
+          const r = await runCli(['run', '--migrations', 'migrations', '--dataset', 'ds', '--json', 'pglite.json', '--engine', 'pglite'], project.dir, { timeoutMs: 100_000 });
+          expect(r.code, r.stderr).toBe(0);
+          expect(r.report?.targets[0]?.dataset).toMatchObject({ kind: 'dataset-dir', version: '0002' });
+        }, 120_000);
+      }
 
       it('captures the same rows and the same anonymized values twice (deterministic)', async () => {
         const r = await runCli(['dataset', 'capture', '--from', source.from, '--out', 'ds2', '--rules', 'rules.yaml', '--subset', 'customers=50%'], project.dir, { env, timeoutMs: 100_000 });

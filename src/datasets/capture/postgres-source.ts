@@ -111,7 +111,10 @@ class PostgresSnapshot implements SourceSnapshot {
     await checkPgDump(this.info.serverVersion);
     const pre = await this.pgDump('pre-data');
     const post = await this.pgDump('post-data');
-    return { pre, post: `${await this.sequenceValues()}\n${post}` };
+    // pg_dump refreshes materialized views in its data section, which capture replaces.
+    const { rows: views } = await this.client.query<{ name: string }>(`SELECT format('%I.%I', schemaname, matviewname) AS name FROM pg_matviews WHERE ispopulated ORDER BY 1`);
+    const refresh = views.map((v) => `REFRESH MATERIALIZED VIEW ${v.name};`).join('\n');
+    return { pre, post: `${await this.sequenceValues()}\n${post}\n${refresh}\n` };
   }
 
   /** Where each sequence stood in the snapshot (pg_dump puts these in its data section, which capture replaces). */

@@ -1,5 +1,6 @@
 // A session on a MySQL/MariaDB server: one mysql2 connection, one server thread.
 
+import type { Readable } from 'node:stream';
 import mysql from 'mysql2/promise';
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import type { QueryResult, Row, Session } from '../engine.ts';
@@ -26,8 +27,11 @@ const QUIT_TIMEOUT_MS = 2_000;
  *   sql_mode and makes built-in function names reserved (`CREATE TABLE count …` fails), unlike
  *   production's migration tools (go-sql-driver does not ask for it); triggers and routines
  *   would also store it in their sql_mode;
- * - no LOCAL_FILES: a migration must not be able to read files of the machine rehearse runs on
- *   (LOAD DATA LOCAL INFILE).
+ * - LOCAL_FILES, for the dataset restore's `LOAD DATA LOCAL INFILE` (`loadLocalInfile`), and
+ *   still no file of this machine is ever read: mysql2 (3.x) answers the server's request for a
+ *   local file only from a per-query `infileStreamFactory`, which only `loadLocalInfile` passes,
+ *   and that factory returns the restore's stream whatever file name the server asks for. A
+ *   migration's `LOAD DATA LOCAL INFILE '/etc/passwd'` fails (tested in mysql-session.test.ts).
  */
 export function connectionOptions(url: MysqlServerUrl, database: string | undefined): ConnectionOptions {
   return {
@@ -39,7 +43,7 @@ export function connectionOptions(url: MysqlServerUrl, database: string | undefi
     timezone: 'Z',
     charset: 'utf8mb4',
     multipleStatements: true,
-    flags: ['-IGNORE_SPACE', '-LOCAL_FILES'],
+    flags: ['-IGNORE_SPACE', 'LOCAL_FILES'],
     // What `application_name` is on PostgreSQL: a DBA looking at the connection knows what it is.
     connectAttributes: { program_name: 'rehearse' },
   };
@@ -129,6 +133,21 @@ export class MysqlSession implements Session {
   async exec(sql: string): Promise<void> {
     try {
       await this.connection.query(sql);
+    } catch (error) {
+      throw toMysqlError(error);
+    }
+  }
+
+  /**
+   * `LOAD DATA LOCAL INFILE …` fed from `data()` (the dataset restore's stream), whatever file name
+   * the statement gives: the server's request for that file is answered with the stream, never
+   * with a file of this machine. Returns the rows loaded and the warnings the server counted.
+   */
+  async loadLocalInfile(sql: string, data: () => Readable): Promise<{ affectedRows: number; warnings: number }> {
+    try {
+      const [result] = await this.connection.query({ sql, infileStreamFactory: () => data() });
+      const header = result as unknown as { affectedRows: number; warningStatus: number };
+      return { affectedRows: header.affectedRows, warnings: header.warningStatus };
     } catch (error) {
       throw toMysqlError(error);
     }
