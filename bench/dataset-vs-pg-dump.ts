@@ -35,6 +35,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'rehearse-bench-ds-'));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const admin = new pg.Client({ connectionString: URL_ });
+admin.on('error', (e) => log(`bench: admin connection: ${e.message}`));
 const dbUrl = (name: string) => {
   const u = new URL(URL_);
   u.pathname = `/${name}`;
@@ -59,14 +60,14 @@ INSERT INTO schema_migrations VALUES (3, false);
 INSERT INTO customers (email, full_name, phone, street, city, tier, created_at, active, notes)
   SELECT 'user' || g || '@mail.example.org', 'Given' || g || ' Family' || (g % 997), '+41 79 ' || lpad((g % 10000000)::text, 7, '0'), g || ' Main Street', 'City' || (g % 500),
          g % 4, timestamptz '2020-01-01' + (g || ' minutes')::interval, g % 7 <> 0, CASE WHEN g % 5 = 0 THEN 'prefers mail, code ' || md5(g::text) END
-  FROM generate_series(1, ${c}) g;
+  FROM generate_series(1::bigint, ${c}) g;
 INSERT INTO orders (customer_id, total_cents, currency, status, placed_at, shipping_note)
   SELECT 1 + (g * 7919) % ${c}, (g * 37) % 100000, 'CHF', (ARRAY['new','paid','shipped','returned'])[1 + g % 4], timestamptz '2021-01-01' + (g || ' seconds')::interval,
          CASE WHEN g % 3 = 0 THEN 'leave at the door, ring twice ' || (g % 1000) END
-  FROM generate_series(1, ${o}) g;
+  FROM generate_series(1::bigint, ${o}) g;
 INSERT INTO events (order_id, kind, payload, at)
   SELECT 1 + (g * 104729) % ${o}, (ARRAY['created','paid','shipped'])[1 + g % 3], jsonb_build_object('n', g, 'source', 'web'), timestamptz '2021-01-01' + (g || ' seconds')::interval
-  FROM generate_series(1, ${e}) g;
+  FROM generate_series(1::bigint, ${e}) g;
 ANALYZE;`;
 }
 

@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--migrations <dir>', 'migration directory, golang-migrate layout (<version>_<name>.up.sql / .down.sql)')
     .option('--engine <engine>', 'pglite (embedded PostgreSQL, default) | postgres | mysql (MySQL/MariaDB) | sqlite')
     .option('--url <url>', 'server on which scratch databases are created, e.g. postgres://postgres@127.0.0.1:5432/postgres or mysql://root@127.0.0.1:3306/')
-    .option('--dataset <path>', 'a pg_dump plain-SQL dump (tracking table included) or a seed script')
+    .option('--dataset <path>', 'a dataset directory (rehearse dataset capture), a pg_dump plain-SQL dump (tracking table included), a mysqldump file, or a seed script')
     .option('--dataset-version <version>', 'the migration version a seed script applies at')
     .option('--base <rev>', 'git revision of the trunk, e.g. origin/main: trunk and history come from its files, the change is what the head adds; edited applied migrations and versions below it are reported')
     .option('--previous-queries <file>', "the previous app version's queries ($1 / ? parameters, `;`-separated; e.g. from `rehearse queries capture`): compiled without running before the change and after each of its steps; a query a step breaks is a breaks-previous-code finding")

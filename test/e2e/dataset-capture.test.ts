@@ -221,8 +221,9 @@ for (const [kind, dialect] of SOURCES) {
         }, 120_000);
       }
 
-      it('captures the same rows and the same anonymized values twice (deterministic)', async () => {
-        const r = await runCli(['dataset', 'capture', '--from', source.from, '--out', 'ds2', '--rules', 'rules.yaml', '--subset', 'customers=50%'], project.dir, { env, timeoutMs: 100_000 });
+      it('captures the same rows and the same anonymized values twice (deterministic), in worker threads or not', async () => {
+        // --jobs 1 reads every table in the main thread; the first capture used the default 2 (worker threads on PostgreSQL).
+        const r = await runCli(['dataset', 'capture', '--from', source.from, '--out', 'ds2', '--rules', 'rules.yaml', '--subset', 'customers=50%', '--jobs', '1'], project.dir, { env, timeoutMs: 100_000 });
         expect(r.code, r.stderr).toBe(0);
         const sha = (d: string) => (JSON.parse(readFileSync(join(project.dir, d, 'manifest.json'), 'utf8')) as DatasetManifest).tables.map((t) => [t.name, t.sha256]);
         expect(sha('ds2')).toEqual(sha('ds'));

@@ -39,6 +39,11 @@ export type RowTransformer = (row: readonly (string | null)[]) => (string | null
 export interface AnonymizationPlan {
   /** The row transformer for a table, or undefined when nothing in it changes. Takes and returns values in the table's column order. */
   transformer(table: string): RowTransformer | undefined;
+  /**
+   * The same as one function per changed column (`index` in the table's column order): for a
+   * caller that decodes only the fields it changes. Each value depends on nothing but itself.
+   */
+  columnTransforms(table: string): { index: number; transform: ValueTransform }[];
   /** Columns whose source values the leak check samples: every column a rule changes (not keep), with its rule. */
   personalColumns(): { table: string; column: string; rule: string }[];
   /** For the manifest (without leakCheck). */
@@ -301,6 +306,14 @@ export function planAnonymization(
     transformer(table) {
       if (!transformers.has(table)) throw new Error(`table ${table} was not planned`);
       return transformers.get(table);
+    },
+    columnTransforms(table) {
+      const planned = tables.find((t) => t.name === table);
+      if (!planned) throw new Error(`table ${table} was not planned`);
+      return planned.columns.flatMap((c, index) => {
+        const transform = transforms.get(id(table, c.name));
+        return transform ? [{ index, transform }] : [];
+      });
     },
     personalColumns: () => personal.map((p) => ({ ...p })),
     summary: () => ({ keyFingerprint: fingerprint, rules: { ...summaryRules }, keptPersonal: [...keptPersonal] }),

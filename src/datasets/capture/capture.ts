@@ -12,16 +12,16 @@ import { parsePostgresUrl, redactUrl } from '../../engines/url.ts';
 import { UsageError } from '../../errors.ts';
 import { REHEARSE_VERSION } from '../../version.ts';
 import { createLeakCheck } from '../anonymize/leak-check.ts';
-import { planAnonymization, type AnonymizationPlan } from '../anonymize/plan.ts';
+import { planAnonymization } from '../anonymize/plan.ts';
 import { loadRules } from '../anonymize/rules.ts';
 import { DATASET_FORMAT, DATASET_FORMAT_VERSION, MANIFEST_FILE, type DatasetManifest, type DatasetTable } from '../dir/manifest.ts';
-import { encodeRow } from '../dir/tsv.ts';
 import { openMysqlSource } from './mysql-source.ts';
 import { openPostgresSource } from './postgres-source.ts';
 import type { SourceSnapshot, SourceTable } from './source.ts';
 import { isSqliteFile, openSqliteSource } from './sqlite-source.ts';
-import { parseSubsetSpecs, planSubset, type SubsetSelection } from './subset.ts';
-import { TableFileWriter } from './table-writer.ts';
+import { parseSubsetSpecs, planSubset } from './subset.ts';
+import { captureTable, type TableContext } from './table-capture.ts';
+import { captureInWorkers, type SharedCapture } from './workers.ts';
 
 export interface CaptureOptions {
   /** postgres://…, mysql://…, or a SQLite file path. */
@@ -91,8 +91,17 @@ export async function captureDataset(opts: CaptureOptions): Promise<DatasetManif
     await writeFile(path.join(work, 'schema-post.sql'), schema.post);
     const tracking = await source.tracking();
 
-    const tables = await captureTables(source, opts.jobs, work, { plan, selection, leaks, log: opts.log });
-    const leakCheck = { sampled: samples.length, found: leaks?.found().length ?? 0 };
+    const shared: SharedCapture = {
+      tables: source.tables,
+      foreignKeys: source.foreignKeys,
+      ...(opts.rulesPath ? { rulesPath: opts.rulesPath } : {}),
+      key: opts.key ?? Buffer.alloc(0),
+      allowPersonal: opts.allowPersonal,
+      samples,
+      ...(selection ? { selection: Object.fromEntries(source.tables.flatMap((t) => { const e = selection.exportTable(t.name); return e ? [[t.name, e]] : []; })) } : {}),
+    };
+    const { tables, found } = await captureTables(source, opts.jobs, work, { plan, selection, leaks, log: opts.log }, shared);
+    const leakCheck = { sampled: samples.length, found: found.length };
     if (leakCheck.found > 0) {
       // Values are never printed: only how many, and which columns they came from would need the values.
       throw new UsageError(
@@ -129,76 +138,25 @@ export async function captureDataset(opts: CaptureOptions): Promise<DatasetManif
   }
 }
 
-interface TableContext {
-  plan: AnonymizationPlan;
-  selection: SubsetSelection | undefined;
-  leaks: ReturnType<typeof createLeakCheck> | undefined;
-  log: (line: string) => void;
-}
-
-/** Every table, largest first, over `jobs` readers of the one snapshot (one where the engine cannot share it). */
-async function captureTables(source: SourceSnapshot, jobs: number, work: string, ctx: TableContext): Promise<DatasetTable[]> {
+/** Every table, largest first: over `jobs` worker threads where the engine shares its snapshot (PostgreSQL), in this thread otherwise. */
+async function captureTables(source: SourceSnapshot, jobs: number, work: string, ctx: TableContext, shared: SharedCapture): Promise<{ tables: DatasetTable[]; found: string[] }> {
   const order = [...source.tables].sort((a, b) => b.bytes - a.bytes);
-  const readers: SourceSnapshot[] = [source];
-  try {
-    if (source.fork) for (let i = 1; i < Math.max(1, jobs); i++) readers.push(await source.fork());
-    const results = new Map<string, DatasetTable>();
-    let next = 0;
-    await Promise.all(
-      readers.map(async (reader) => {
-        while (next < order.length) {
-          const table = order[next++]!;
-          const file = `data/${String(source.tables.indexOf(table) + 1).padStart(4, '0')}.tsv.gz`;
-          results.set(table.name, await captureTable(reader, table, path.join(work, file), file, ctx));
-        }
-      }),
-    );
-    return source.tables.map((t) => results.get(t.name)!);
-  } finally {
-    for (const r of readers.slice(1)) await r.close().catch(() => undefined);
+  const fileOf = (table: SourceTable) => `data/${String(source.tables.indexOf(table) + 1).padStart(4, '0')}.tsv.gz`;
+  const results = new Map<string, DatasetTable>();
+  const snapshot = source.share?.();
+  let found: string[] = [];
+  if (snapshot && jobs > 1 && order.length > 1) {
+    // Rows are decoded, anonymized, checked and compressed in JavaScript: a thread per job puts
+    // every core to work, each reading the one snapshot on its own connection.
+    const items = order.map((t) => ({ table: t.name, filePath: path.join(work, fileOf(t)), file: fileOf(t) }));
+    const done = await captureInWorkers({ snapshot, info: source.info, shared }, jobs, items, ctx.log);
+    for (const entry of done.entries) results.set(entry.name, entry);
+    found = done.found;
+  } else {
+    for (const table of order) results.set(table.name, await captureTable(source, table, path.join(work, fileOf(table)), fileOf(table), ctx));
+    found = ctx.leaks?.found() ?? [];
   }
-}
-
-async function captureTable(source: SourceSnapshot, table: SourceTable, filePath: string, file: string, ctx: TableContext): Promise<DatasetTable> {
-  const t0 = performance.now();
-  const keep = ctx.selection?.keep(table.name);
-  const transform = ctx.plan.transformer(table.name);
-  const writer = new TableFileWriter(filePath);
-  let production = 0;
-  try {
-    if (!keep && !transform && !ctx.leaks && source.lines) {
-      // Nothing to decide per row: COPY's own lines go straight to the file.
-      for await (const line of source.lines(table)) {
-        production++;
-        await writer.write(line);
-      }
-    } else {
-      for await (const row of source.rows(table)) {
-        production++;
-        if (keep && !keep(row)) continue;
-        const written = transform ? transform(row) : row;
-        if (ctx.leaks) for (const v of written) ctx.leaks.scan(v);
-        await writer.write(encodeRow(written));
-      }
-    }
-  } catch (error) {
-    writer.abort();
-    throw error;
-  }
-  const { rows, sha256, fileBytes } = await writer.finish();
-  ctx.log(`  ${table.name}: ${rows.toLocaleString('en-US')} of ${production.toLocaleString('en-US')} rows${transform ? ', anonymized' : ''} in ${Math.round(performance.now() - t0)} ms`);
-  const subset = ctx.selection?.describe(table.name);
-  return {
-    name: table.name,
-    file,
-    columns: table.columns.map((c) => ({ name: c.name, type: c.type, ...(c.binary ? { binary: true } : {}) })),
-    primaryKey: table.primaryKey,
-    rows,
-    production: { rows: production, bytes: table.bytes },
-    sha256,
-    fileBytes,
-    ...(subset ? { subset } : {}),
-  };
+  return { tables: source.tables.map((t) => results.get(t.name)!), found };
 }
 
 async function openSource(from: string): Promise<SourceSnapshot> {

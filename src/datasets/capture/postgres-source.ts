@@ -6,11 +6,11 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { driverReason, scrubbedCause } from '../../engines/postgres/driver-errors.ts';
 import { connectReadOnly } from '../../engines/postgres/read-only-client.ts';
-import type { ServerUrl } from '../../engines/url.ts';
+import { parsePostgresUrl, type ServerUrl } from '../../engines/url.ts';
 import { EnvironmentError } from '../../errors.ts';
 import type { DatasetForeignKey } from '../dir/manifest.ts';
 import { decodeRow, type Field } from '../dir/tsv.ts';
-import type { SourceSnapshot, SourceTable } from './source.ts';
+import type { SharedSnapshot, SourceSnapshot, SourceTable } from './source.ts';
 
 const USER_TABLES = `c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
@@ -24,6 +24,20 @@ async function failing<T>(url: ServerUrl, what: string, fn: () => Promise<T>): P
   } catch (error) {
     throw new EnvironmentError('ENGINE_FAILED', `cannot ${what} on ${url.redacted}: ${driverReason(error, url)}`, { cause: scrubbedCause(error, url) });
   }
+}
+
+/** Another connection reading the snapshot `shared` names (a worker thread's), over the same tables. */
+export async function attachPostgresSnapshot(shared: SharedSnapshot, info: SourceSnapshot['info'], tables: SourceTable[], foreignKeys: DatasetForeignKey[]): Promise<SourceSnapshot> {
+  const url = parsePostgresUrl(shared.url);
+  const client = await connectReadOnly(url);
+  try {
+    await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET TRANSACTION SNAPSHOT '${shared.snapshotId.replaceAll("'", "''")}'`);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new EnvironmentError('ENGINE_FAILED', `cannot share the capture's snapshot on ${url.redacted}: ${driverReason(error, url)}`, { cause: scrubbedCause(error, url) });
+  }
+  return new PostgresSnapshot(url, client, shared.snapshotId, info, tables, foreignKeys);
 }
 
 export async function openPostgresSource(url: ServerUrl): Promise<SourceSnapshot> {
@@ -51,30 +65,23 @@ class PostgresSnapshot implements SourceSnapshot {
     readonly foreignKeys: DatasetForeignKey[],
   ) {}
 
-  async fork(): Promise<SourceSnapshot> {
-    const client = await connectReadOnly(this.url);
-    try {
-      await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query(`SET TRANSACTION SNAPSHOT '${this.snapshotId.replaceAll("'", "''")}'`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw new EnvironmentError('ENGINE_FAILED', `cannot share the capture's snapshot on ${this.url.redacted}: ${driverReason(error, this.url)}`, { cause: error });
-    }
-    return new PostgresSnapshot(this.url, client, this.snapshotId, this.info, this.tables, this.foreignKeys);
+  share(): SharedSnapshot {
+    return { engine: 'postgres', url: this.url.href, snapshotId: this.snapshotId };
   }
 
-  async *lines(table: SourceTable): AsyncIterable<string> {
+  lineBatches(table: SourceTable): AsyncIterable<string[]> {
     const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
-    yield* this.copyLines(`COPY ${table.sqlName} (${cols}) TO STDOUT`);
+    return this.copyLines(`COPY ${table.sqlName} (${cols}) TO STDOUT`);
   }
 
   async *rows(table: SourceTable, options: { columns?: string[]; where?: string } = {}): AsyncIterable<Field[]> {
     const cols = (options.columns ?? table.columns.map((c) => c.name)).map(quoteIdent).join(', ');
     const sql = options.where ? `COPY (SELECT ${cols} FROM ${table.sqlName} WHERE ${options.where}) TO STDOUT` : `COPY ${table.sqlName} (${cols}) TO STDOUT`;
-    for await (const line of this.copyLines(sql)) yield decodeRow(line);
+    for await (const lines of this.copyLines(sql)) for (const line of lines) yield decodeRow(line);
   }
 
-  private async *copyLines(sql: string): AsyncIterable<string> {
+  /** COPY … TO STDOUT as batches of whole lines (a chunk's worth each: one await per chunk, not per row). */
+  private async *copyLines(sql: string): AsyncIterable<string[]> {
     const stream = this.client.query(copyTo(sql));
     let rest = '';
     try {
@@ -82,12 +89,12 @@ class PostgresSnapshot implements SourceSnapshot {
         const text = rest + chunk.toString('utf8');
         const lines = text.split('\n');
         rest = lines.pop() ?? '';
-        for (const line of lines) yield line;
+        if (lines.length > 0) yield lines;
       }
     } catch (error) {
       throw new EnvironmentError('ENGINE_FAILED', `cannot read on ${this.url.redacted}: ${driverReason(error, this.url)} (${sql.slice(0, 120)})`, { cause: scrubbedCause(error, this.url) });
     }
-    if (rest !== '') yield rest;
+    if (rest !== '') yield [rest];
   }
 
   async sample(table: SourceTable, column: string, limit: number): Promise<string[]> {

@@ -43,16 +43,26 @@ export interface SourceSnapshot {
   /**
    * The table's rows in the snapshot, each as the text fields of the bulk format, columns in
    * `table.columns` order; `columns` narrows the read (key columns for a subset plan).
-   * `raw` lines are yielded instead where the engine already speaks the format (PostgreSQL COPY).
    */
   rows(table: SourceTable, options?: { columns?: string[]; where?: string }): AsyncIterable<Field[]>;
-  /** COPY text lines of the whole table, where the engine produces them natively (a fast path: nothing decoded). */
-  lines?(table: SourceTable): AsyncIterable<string>;
+  /**
+   * The whole table as COPY text lines, in batches, where the engine writes that format itself
+   * (PostgreSQL): capture then decodes only the fields it must look at.
+   */
+  lineBatches?(table: SourceTable): AsyncIterable<string[]>;
   /** Up to `limit` distinct non-empty values of a column, for the leak check. */
   sample(table: SourceTable, column: string, limit: number): Promise<string[]>;
   /** golang-migrate's tracking table in the snapshot, when there is one. */
   tracking(): Promise<{ version: string | null; dirty: boolean }>;
-  /** Another reader of the same snapshot, for parallel table reads (engines that can share a snapshot). */
-  fork?(): Promise<SourceSnapshot>;
+  /** How another thread attaches to the same snapshot (engines that can share one: PostgreSQL). */
+  share?(): SharedSnapshot;
   close(): Promise<void>;
+}
+
+/** A snapshot another connection can import: PostgreSQL's exported snapshot id and the server's URL. */
+export interface SharedSnapshot {
+  engine: 'postgres';
+  /** The URL as given (the password is needed to connect: it stays in memory, between threads). */
+  url: string;
+  snapshotId: string;
 }

@@ -16,7 +16,7 @@
 import { createHmac } from 'node:crypto';
 import { UsageError } from '../../errors.ts';
 import type { DatasetForeignKey } from '../dir/manifest.ts';
-import type { Field } from '../dir/tsv.ts';
+import { decodeField, type Field } from '../dir/tsv.ts';
 import type { SourceSnapshot, SourceTable } from './source.ts';
 
 export type SubsetRule = { kind: 'fraction'; fraction: number } | { kind: 'limit'; rows: number } | { kind: 'where'; where: string };
@@ -74,8 +74,36 @@ export function parseSubsetSpecs(specs: string[], follow: string[] = []): Subset
 export interface SubsetSelection {
   /** Per table in the subset's component: whether a full row (table column order) is kept. */
   keep(table: string): ((row: readonly Field[]) => boolean) | undefined;
+  /** The same for a row whose fields are still COPY-encoded (only the key fields get decoded). */
+  keepEncoded(table: string): ((fields: readonly string[]) => boolean) | undefined;
   /** How the table's rows were chosen, for the manifest. */
   describe(table: string): string | undefined;
+  /** What `keep` needs of a table, as plain data for a worker thread (`selectionFromExport`). */
+  exportTable(table: string): ExportedSelection | undefined;
+}
+
+export interface ExportedSelection {
+  /** Identities (key values joined) of the rows kept. */
+  kept: string[];
+  /** Where the identity's columns sit in a full row. */
+  inRow: number[];
+  describe: string;
+}
+
+/** `keep` / `keepEncoded` / `describe` again from exported tables, in a worker thread. */
+export function selectionFromExport(tables: Record<string, ExportedSelection>): Pick<SubsetSelection, 'keep' | 'keepEncoded' | 'describe'> {
+  const sets = new Map(Object.entries(tables).map(([name, e]) => [name, { kept: new Set(e.kept), inRow: e.inRow, describe: e.describe }]));
+  return {
+    keep(name) {
+      const e = sets.get(name);
+      return e ? (row) => e.kept.has(keyOf(row, e.inRow) ?? '') : undefined;
+    },
+    keepEncoded(name) {
+      const e = sets.get(name);
+      return e ? (fields) => e.kept.has(keyOf(e.inRow.map((i) => decodeField(fields[i] ?? '\\N')), e.inRow.map((_, j) => j)) ?? '') : undefined;
+    },
+    describe: (name) => sets.get(name)?.describe,
+  };
 }
 
 interface Keyed {
@@ -216,25 +244,43 @@ export async function planSubset(source: SourceSnapshot, spec: SubsetSpec, seed:
     if (pass > 10_000) throw new Error('subset: parent closure did not converge');
   }
 
+  /** The selected rows' identities (primary key, else every key column) and where those columns sit in a full row. */
+  const keptKeys = (k: Keyed) => {
+    const idCols = k.table.primaryKey.length > 0 ? k.table.primaryKey : k.columns;
+    const kept = new Set<string>();
+    const at = pos(k, idCols);
+    k.rows.forEach((row, i) => {
+      if (k.selected[i]) kept.add(keyOf(row, at) ?? '');
+    });
+    return { kept, inRow: idCols.map((c) => k.table.columns.findIndex((col) => col.name === c)) };
+  };
+
   const counts = [...keyed.values()].map((k) => `${k.table.name} ${k.selected.reduce((a, b) => a + b, 0)}/${k.rows.length}`);
   log(`subset: ${counts.join(', ')}`);
 
+  const describe = (name: string) => {
+    const k = keyed.get(name);
+    return k ? k.how || 'nothing selected it (a table below a subset table that is not followed)' : undefined;
+  };
   return {
     keep(name) {
       const k = keyed.get(name);
       if (!k) return undefined;
-      const idCols = k.table.primaryKey.length > 0 ? k.table.primaryKey : k.columns;
-      const kept = new Set<string>();
-      const at = pos(k, idCols);
-      k.rows.forEach((row, i) => {
-        if (k.selected[i]) kept.add(keyOf(row, at) ?? '');
-      });
-      const inRow = idCols.map((c) => k.table.columns.findIndex((col) => col.name === c));
+      const { kept, inRow } = keptKeys(k);
       return (row) => kept.has(keyOf(row, inRow) ?? '');
     },
-    describe(name) {
+    keepEncoded(name) {
       const k = keyed.get(name);
-      return k ? k.how || 'nothing selected it (a table below a subset table that is not followed)' : undefined;
+      if (!k) return undefined;
+      const { kept, inRow } = keptKeys(k);
+      return (fields) => kept.has(keyOf(inRow.map((i) => decodeField(fields[i] ?? '\\N')), inRow.map((_, j) => j)) ?? '');
+    },
+    describe,
+    exportTable(name) {
+      const k = keyed.get(name);
+      if (!k) return undefined;
+      const { kept, inRow } = keptKeys(k);
+      return { kept: [...kept], inRow, describe: describe(name)! };
     },
   };
 }

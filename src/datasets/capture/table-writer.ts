@@ -30,9 +30,18 @@ export class TableFileWriter {
 
   /** One line, without its newline. */
   async write(line: string): Promise<void> {
+    this.push(line);
+    if (this.#pendingChars >= CHUNK_CHARS) await this.#flush();
+  }
+
+  /** One line, buffered without waiting: call `flushIfDue` after a batch of them. */
+  push(line: string): void {
     this.#pending.push(line, '\n');
     this.#pendingChars += line.length + 1;
     this.rows++;
+  }
+
+  async flushIfDue(): Promise<void> {
     if (this.#pendingChars >= CHUNK_CHARS) await this.#flush();
   }
 
