@@ -36,7 +36,9 @@ describe('connection failures are EnvironmentErrors with the redacted URL and th
     url.username = 'rehearse_no_such_user';
     url.password = 'hunter2';
     const error = await openFailure(url.href);
-    expect(error.message).toMatch(/Access denied .*\(SQLSTATE 28000, errno 1045\)/);
+    // MariaDB answers an unknown user with 1045; 1698 (access denied, same SQLSTATE) was seen once
+    // in CI while other suites created and dropped accounts at the same time.
+    expect(error.message).toMatch(/Access denied .*\(SQLSTATE 28000, errno (1045|1698)\)/);
   });
 
   test('unknown host', async () => {
