@@ -6,6 +6,7 @@ import { loadRunOptions } from '../config/run-options.ts';
 import { exitCodeFor, RehearseError } from '../errors.ts';
 import { ansiStyle, plainStyle, renderSummary } from '../report/console-summary.ts';
 import { plainProgress, withLiveProgress } from '../report/progress.ts';
+import { parseReporterSpec, writeReports } from '../report/reporters/index.ts';
 import type { Report } from '../report/report.ts';
 import { EventStream } from '../rehearsal/events.ts';
 import { errorReport, runRehearsal } from '../rehearsal/run.ts';
@@ -22,8 +23,15 @@ export const RUN_EXAMPLES = `  # the bundled example on embedded PostgreSQL (PGl
   npx rehearse run --migrations db/migrations --dataset prod-anonymized.sql
 
   # what if a 10-second report query is reading the tables when the deploy starts?
-  npx rehearse run --engine postgres --url postgres://postgres@127.0.0.1:5432/postgres \
+  npx rehearse run --engine postgres --url postgres://postgres@127.0.0.1:5432/postgres \\
     --dataset prod-anonymized.sql --lock-queue 10s
+
+  # JUnit results for the CI's test view, the pull-request comment as Markdown, GitHub annotations
+  npx rehearse run --config rehearse.config.yaml \\
+    --reporter junit=reports/rehearse.xml --reporter markdown=reports/comment.md --reporter github
+
+  # in CI: trunk and history from the target branch, the previous release's queries checked
+  npx rehearse run --base origin/main --dataset datasets/shop --previous-queries app/queries.sql
 `;
 
 export interface RunFlags {
@@ -43,11 +51,17 @@ export interface RunFlags {
   /** `--lock-queue [duration]` / `--no-lock-queue`. */
   lockQueue?: boolean | string;
   json?: string;
+  /** `--reporter NAME[=FILE]`, repeatable. */
+  reporter?: string[];
+  /** `--docs-base-url`: hazard docs links in reports become absolute. */
+  docsBaseUrl?: string;
   progress: boolean;
 }
 
 export async function runCommand(flags: RunFlags): Promise<number> {
   const cwd = process.cwd();
+  // Reporter names are checked before anything runs: a typo is a usage error, not a lost report.
+  const reporters = (flags.reporter ?? []).map(parseReporterSpec);
   const options = await loadRunOptions(flags, cwd);
 
   const events = new EventStream();
@@ -88,6 +102,9 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     await mkdir(dirname(options.jsonPath), { recursive: true });
     await writeFile(options.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
     process.stderr.write(`rehearse: JSON report written to ${options.jsonPath}\n`);
+  }
+  for (const w of await writeReports(report, reporters, { cwd, docsBaseUrl: flags.docsBaseUrl })) {
+    if (w.to !== 'stdout') process.stderr.write(`rehearse: ${w.name} report written to ${w.to}\n`);
   }
   return exitCode;
 }
