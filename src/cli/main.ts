@@ -10,7 +10,7 @@ import { registerDatasetCommands } from './dataset-command.ts';
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('rehearse')
     .description(
-      'Rehearse a change\'s database migrations on a production-shaped dataset, on the real engine,\n' +
+      "Rehearse a change's database migrations on a production-shaped dataset, on the real engine; " +
         'measure every step (time, locks, rewrites, rows, WAL) and gate the change on what would happen.',
     )
     .version(REHEARSE_VERSION, '-V, --version')
@@ -39,8 +39,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--lock-queue [duration]', 'lock-queue rehearsal: before each step of the change, keep a transaction that read its tables open this long (default 5s), as a long report query would, and measure the queue that forms behind a DDL waiting for it')
     .option('--no-lock-queue', 'no lock-queue rehearsal, even if the config asks for one')
     .option('--json <file>', 'write the JSON report (schemaVersion 1) to this file')
-    .option('--reporter <name[=file]>', 'also write a report: junit=FILE (JUnit XML), markdown[=FILE] (pull-request comment), github[=FILE] (GitHub Actions annotations, Markdown in the job summary); stdout without a file; repeatable', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--docs-base-url <url>', 'base URL for the hazard docs links in reports (default $REHEARSE_DOCS_URL, else relative docs/hazards/<id>.md)')
+    .option('--reporter <name[=file]>', 'also write a report: junit=FILE (JUnit XML), markdown[=FILE] (pull-request comment), github[=FILE] (GitHub Actions annotations, Markdown in the job summary), gerrit=FILE (Gerrit review JSON with a Verified vote), html=FILE (one offline page: timeline, findings, statements); stdout without a file; repeatable; replaces the config file\'s reporters', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--docs-base-url <url>', 'base URL for the hazard docs links in reports (default the config\'s docsBaseUrl, else $REHEARSE_DOCS_URL, else relative docs/hazards/<id>.md)')
+    .option('--gerrit-label <name>', 'the label the gerrit reporter votes on (default the config\'s gerritLabel, else Verified)')
     .option('--no-progress', 'no live progress display')
     .addHelpText('after', `\nExamples:\n${RUN_EXAMPLES}\nExit status: 0 pass, 1 fail (an error finding), 2 usage or configuration error, 3 rehearse could not run.`)
     .action(async (flags) => {

@@ -6,7 +6,7 @@ import { loadRunOptions } from '../config/run-options.ts';
 import { exitCodeFor, RehearseError } from '../errors.ts';
 import { ansiStyle, plainStyle, renderSummary } from '../report/console-summary.ts';
 import { plainProgress, withLiveProgress } from '../report/progress.ts';
-import { parseReporterSpec, writeReports } from '../report/reporters/index.ts';
+import { writeReports } from '../report/reporters/index.ts';
 import type { Report } from '../report/report.ts';
 import { EventStream } from '../rehearsal/events.ts';
 import { errorReport, runRehearsal } from '../rehearsal/run.ts';
@@ -29,6 +29,9 @@ export const RUN_EXAMPLES = `  # the bundled example on embedded PostgreSQL (PGl
   # JUnit results for the CI's test view, the pull-request comment as Markdown, GitHub annotations
   npx rehearse run --config rehearse.config.yaml \\
     --reporter junit=reports/rehearse.xml --reporter markdown=reports/comment.md --reporter github
+
+  # a Gerrit review (Verified vote, comments on the migration files) to POST to the review endpoint
+  npx rehearse run --config rehearse.config.yaml --reporter gerrit=reports/review.json
 
   # in CI: trunk and history from the target branch, the previous release's queries checked
   npx rehearse run --base origin/main --dataset datasets/shop --previous-queries app/queries.sql
@@ -55,18 +58,20 @@ export interface RunFlags {
   reporter?: string[];
   /** `--docs-base-url`: hazard docs links in reports become absolute. */
   docsBaseUrl?: string;
+  /** `--gerrit-label`: the label the gerrit reporter votes on. */
+  gerritLabel?: string;
   progress: boolean;
 }
 
 export async function runCommand(flags: RunFlags): Promise<number> {
   const cwd = process.cwd();
-  // Reporter names are checked before anything runs: a typo is a usage error, not a lost report.
-  const reporters = (flags.reporter ?? []).map(parseReporterSpec);
+  // Reporters (flags, else the config's `reporters:`) are checked while the options resolve,
+  // before anything runs: a typo is a usage error, not a lost report.
   const options = await loadRunOptions(flags, cwd);
 
   const events = new EventStream();
   const interactive = flags.progress && process.stderr.isTTY === true && !process.env.CI;
-  if (!interactive && flags.progress) plainProgress(events, (line) => process.stderr.write(`${line}\n`));
+  const stopHeartbeat = !interactive && flags.progress ? plainProgress(events, (line) => process.stderr.write(`${line}\n`)) : undefined;
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -90,6 +95,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     exitCode = exitCodeFor(error);
     if (!(error instanceof RehearseError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   } finally {
+    stopHeartbeat?.();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
@@ -103,7 +109,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     await writeFile(options.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
     process.stderr.write(`rehearse: JSON report written to ${options.jsonPath}\n`);
   }
-  for (const w of await writeReports(report, reporters, { cwd, docsBaseUrl: flags.docsBaseUrl })) {
+  for (const w of await writeReports(report, options.reporters, { cwd, docsBaseUrl: options.docsBaseUrl, gerritLabel: options.gerritLabel })) {
     if (w.to !== 'stdout') process.stderr.write(`rehearse: ${w.name} report written to ${w.to}\n`);
   }
   return exitCode;

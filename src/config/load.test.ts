@@ -301,3 +301,74 @@ describe('finding and opening config files', () => {
     expect(findConfigFile(project({ 'README.md': '' }))).toBeUndefined();
   });
 });
+
+describe('reporters in a config file', () => {
+  it('reads "NAME[=FILE]" strings and { name, file } objects, files relative to the config file; docsBaseUrl and gerritLabel', async () => {
+    const dir = project({
+      'rehearse.config.yaml': `reporters:
+  - junit=reports/rehearse.xml
+  - markdown
+  - { name: gerrit, file: reports/review.json }
+  - name: github
+docsBaseUrl: https://github.com/acme/shop/blob/main
+gerritLabel: Migration-Check
+`,
+    });
+    const config = await loadConfigFile(join(dir, 'rehearse.config.yaml'));
+    expect(config.reporters).toEqual([
+      { name: 'junit', file: join(dir, 'reports/rehearse.xml') },
+      { name: 'markdown' },
+      { name: 'gerrit', file: join(dir, 'reports/review.json') },
+      { name: 'github' },
+    ]);
+    expect(config.docsBaseUrl).toBe('https://github.com/acme/shop/blob/main');
+    expect(config.gerritLabel).toBe('Migration-Check');
+    const none = project({ 'rehearse.config.yaml': 'engine: pglite\n' });
+    expect(await loadConfigFile(join(none, 'rehearse.config.yaml'))).not.toHaveProperty('reporters');
+  });
+
+  it('names an unknown reporter at its line with a did-you-mean, and a missing or empty file', async () => {
+    const dir = project({
+      'rehearse.config.yaml': `engine: pglite
+reporters:
+  - junt=reports/rehearse.xml
+  - gerrit
+  - { name: gerit, file: r.json }
+  - { name: junit, file: "" }
+  - { name: markdown, out: x.md }
+  - 42
+`,
+    });
+    const lines = (await loadError(join(dir, 'rehearse.config.yaml'))).message.split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/rehearse\.config\.yaml:3:5: reporters\.0: unknown reporter "junt"; did you mean junit\? valid reporters: junit, markdown, github, gerrit, html$/);
+    expect(lines[1]).toMatch(/rehearse\.config\.yaml:4:5: reporters\.1: gerrit needs an output file, e\.g\. gerrit=reports\/review\.json$/);
+    expect(lines[2]).toMatch(/rehearse\.config\.yaml:5:13: reporters\.2\.name: unknown reporter "gerit"; did you mean gerrit\?/);
+    expect(lines[3]).toMatch(/rehearse\.config\.yaml:6:26: reporters\.3\.file: junit: the file name is empty$/);
+    expect(lines[4]).toMatch(/rehearse\.config\.yaml:7:\d+: reporters\.4\.out: unknown key; expected name, file$/);
+    expect(lines[5]).toMatch(/rehearse\.config\.yaml:8:5: reporters\.5: expected a reporter like "junit=reports\/rehearse\.xml" or \{ name: junit, file: reports\/rehearse\.xml \}, got 42$/);
+    const error = await loadError(join(dir, 'rehearse.config.yaml'));
+    expect(error.location).toMatchObject({ line: 3, column: 5 });
+  });
+
+  it('refuses a reporters value that is not a list, a docsBaseUrl that is not an http(s) URL and a bad gerritLabel', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'reporters: junit=r.xml\ndocsBaseUrl: docs/\ngerritLabel: "Verified +1"\n' });
+    const lines = (await loadError(join(dir, 'rehearse.config.yaml'))).message.split('\n');
+    expect(lines[0]).toMatch(/:1:12: reporters: expected a list, got "junit=r\.xml"$/);
+    expect(lines[1]).toMatch(/:2:14: docsBaseUrl: expected an http\(s\) URL like "https:\/\/github\.com\/acme\/shop\/blob\/main", got "docs\/"$/);
+    expect(lines[2]).toMatch(/:3:14: gerritLabel: expected a Gerrit label name like Verified or Migration-Check, got "Verified \+1"$/);
+  });
+
+  it('takes reporters from a TS config, typed by defineConfig', async () => {
+    const dir = project({
+      'rehearse.config.ts': `import { defineConfig } from ${JSON.stringify(repoIndex)};
+export default defineConfig({ reporters: ['junit=out/r.xml', { name: 'gerrit', file: 'out/review.json' }] });
+`,
+    });
+    const config = await loadConfigFile(join(dir, 'rehearse.config.ts'));
+    expect(config.reporters).toEqual([
+      { name: 'junit', file: resolve(dir, 'out/r.xml') },
+      { name: 'gerrit', file: resolve(dir, 'out/review.json') },
+    ]);
+  });
+});

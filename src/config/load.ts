@@ -114,6 +114,11 @@ function resolveConfig(config: ParsedConfig, file: string): ResolvedConfigFile {
     ...(config.probes !== undefined ? { probes: config.probes } : {}),
     ...(config.lockQueue !== undefined ? { lockQueue: config.lockQueue } : {}),
     json: fromConfigDir(config.json),
+    ...(config.reporters !== undefined
+      ? { reporters: config.reporters.map((r) => (r.file === undefined ? r : { ...r, file: resolve(dir, r.file) })) }
+      : {}),
+    ...(config.docsBaseUrl !== undefined ? { docsBaseUrl: config.docsBaseUrl } : {}),
+    ...(config.gerritLabel !== undefined ? { gerritLabel: config.gerritLabel } : {}),
   };
 }
 

@@ -42,6 +42,9 @@ describe('resolveRunOptions', () => {
       base: undefined,
       previousQueriesPath: undefined,
       configFile: undefined,
+      reporters: [],
+      docsBaseUrl: undefined,
+      gerritLabel: undefined,
     });
   });
 
@@ -186,6 +189,53 @@ describe('resolveRunOptions', () => {
     const limitsFor = limitsResolver(options.limits, options.perMigrationLimits);
     expect(limitsFor({ version: '0005', id: '0005_backfill' })).toEqual({ ...DEFAULT_LIMITS, rowsChanged: 5_000_000, walBytes: 1 });
     expect(limitsFor({ version: '0006', id: '0006_other' })).toEqual({ ...DEFAULT_LIMITS, rowsChanged: 200_000 });
+  });
+});
+
+describe('reporters, docs base URL and Gerrit label', () => {
+  const file = config({
+    dataset: { path: '/repo/ci/seed.sql' },
+    reporters: [{ name: 'junit', file: '/repo/ci/reports/rehearse.xml' }, { name: 'markdown' }],
+    docsBaseUrl: 'https://config.example/docs',
+    gerritLabel: 'Migration-Check',
+  });
+
+  it("takes the config's reporters, docsBaseUrl and gerritLabel when no flag is given", () => {
+    expect(resolveRunOptions(file, {}, cwd)).toMatchObject({
+      reporters: [{ name: 'junit', file: '/repo/ci/reports/rehearse.xml' }, { name: 'markdown' }],
+      docsBaseUrl: 'https://config.example/docs',
+      gerritLabel: 'Migration-Check',
+    });
+    expect(resolveRunOptions(undefined, { dataset: 'seed.sql' }, cwd).reporters).toEqual([]);
+  });
+
+  it("--reporter flags replace the config's list whole, their files relative to the current directory; the other flags win too", () => {
+    const options = resolveRunOptions(file, { reporter: ['gerrit=out/review.json', 'github'], docsBaseUrl: 'https://flag.example', gerritLabel: 'Verified' }, cwd);
+    expect(options.reporters).toEqual([{ name: 'gerrit', file: '/repo/out/review.json' }, { name: 'github' }]);
+    expect(options.docsBaseUrl).toBe('https://flag.example');
+    expect(options.gerritLabel).toBe('Verified');
+    // an empty list (commander gives none when the flag is absent) keeps the config's
+    expect(resolveRunOptions(file, { reporter: [] }, cwd).reporters).toHaveLength(2);
+  });
+
+  it('checks --reporter and --gerrit-label before asking for anything else', () => {
+    expect(usageError(() => resolveRunOptions(undefined, { reporter: ['junt=x.xml'] }, cwd)).message).toBe(
+      '--reporter: unknown reporter "junt"; did you mean junit? valid reporters: junit, markdown, github, gerrit, html',
+    );
+    expect(usageError(() => resolveRunOptions(undefined, { reporter: ['gerrit'] }, cwd)).message).toMatch(/gerrit needs an output file/);
+    expect(usageError(() => resolveRunOptions(file, { gerritLabel: 'Verified+1' }, cwd)).message).toMatch(/^--gerrit-label: expected a Gerrit label name/);
+    expect(usageError(() => resolveRunOptions(file, { docsBaseUrl: ' ' }, cwd)).message).toMatch(/^--docs-base-url: expected a URL/);
+  });
+
+  it('loads reporters from a YAML config through to the run options', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rehearse-reporters-'));
+    try {
+      writeFileSync(join(dir, 'rehearse.config.yaml'), 'dataset:\n  path: seed.sql\nreporters:\n  - gerrit=reports/review.json\n  - { name: markdown }\n');
+      expect((await loadRunOptions({}, dir)).reporters).toEqual([{ name: 'gerrit', file: join(dir, 'reports/review.json') }, { name: 'markdown' }]);
+      expect((await loadRunOptions({ reporter: ['junit=j.xml'] }, join(dir))).reporters).toEqual([{ name: 'junit', file: join(dir, 'j.xml') }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { redactUrl } from '../engines/url.ts';
 import { UsageError } from '../errors.ts';
 import { displayPath, findConfigFile, loadConfigFile, type LoadConfigOptions } from './load.ts';
 import type { RunRequest } from '../rehearsal/run.ts';
+import { parseGerritLabel, parseReporterSpec, type ReporterSpec } from '../report/reporters/index.ts';
 import { DEFAULT_SCALE_FRACTIONS, type ScaleOption } from '../rehearsal/scale-runs.ts';
 import { lockQueueValue } from './schema.ts';
 import type { ResolvedConfigFile } from './types.ts';
@@ -34,6 +35,12 @@ export interface CliRunFlags {
   probes?: boolean;
   /** `--lock-queue` (true), `--lock-queue 10s` (string) or `--no-lock-queue` (false). */
   lockQueue?: boolean | string;
+  /** `--reporter NAME[=FILE]`, repeatable: when any is given, they replace the config's `reporters`. */
+  reporter?: string[];
+  /** `--docs-base-url URL`, over the config's `docsBaseUrl`. */
+  docsBaseUrl?: string;
+  /** `--gerrit-label NAME`, over the config's `gerritLabel`. */
+  gerritLabel?: string;
 }
 
 /** What a run needs (`RunRequest`), plus what the command line does around it. */
@@ -45,6 +52,12 @@ export interface RunOptions extends RunRequest {
   previousQueriesPath?: string;
   /** Absolute path of the config file used, if any. */
   configFile?: string;
+  /** Reports to write: the `--reporter` flags if any, else the config's (files relative to cwd resp. the config file). */
+  reporters: ReporterSpec[];
+  /** Base URL of hazard docs links in reports (the flag, else the config; writeReports falls back to $REHEARSE_DOCS_URL). */
+  docsBaseUrl?: string;
+  /** The gerrit reporter's label (default Verified). */
+  gerritLabel?: string;
 }
 
 /** Finds (or takes `--config`), loads and merges: what the CLI calls. */
@@ -61,6 +74,17 @@ export async function loadRunOptions(
 export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: CliRunFlags, cwd: string): RunOptions {
   const configName = file ? displayPath(file.file) : 'rehearse.config.yaml';
   const fromCwd = (p: string | undefined) => (p === undefined ? undefined : resolve(cwd, p));
+  // Reporters first: a typo in one is a usage error before anything else is asked for.
+  // Flags replace the config's list whole (a CI job picks its own outputs); a flag's file is
+  // relative to the current directory, a config's was made absolute against the config's.
+  const reporters =
+    flags.reporter !== undefined && flags.reporter.length > 0
+      ? flags.reporter.map((spec) => {
+          const parsed = parseReporterSpec(spec);
+          return parsed.file === undefined ? parsed : { ...parsed, file: resolve(cwd, parsed.file) };
+        })
+      : (file?.reporters ?? []);
+  const gerritLabel = flags.gerritLabel !== undefined ? parseGerritLabel(flags.gerritLabel) : file?.gerritLabel;
 
   const engine = (checked('--engine', flags.engine, engineProblem) as EngineKind | undefined) ?? file?.engine ?? 'pglite';
   const url = checked('--url', flags.url, urlProblem) ?? file?.url;
@@ -107,6 +131,9 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
     base: nonEmpty('--base', flags.base, 'a git revision') ?? file?.base,
     previousQueriesPath: fromCwd(nonEmpty('--previous-queries', flags.previousQueries, 'a file path')) ?? file?.previousQueries,
     configFile: file?.file,
+    reporters,
+    docsBaseUrl: nonEmpty('--docs-base-url', flags.docsBaseUrl, 'a URL') ?? file?.docsBaseUrl,
+    gerritLabel,
   };
 }
 

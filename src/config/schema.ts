@@ -4,7 +4,9 @@ import * as z from 'zod';
 import { HAZARD_IDS, type HazardId } from '../checks/finding.ts';
 import type { Limits } from '../checks/limits.ts';
 import type { EngineKind } from '../engines/engine.ts';
-import type { LimitsInput, RehearseConfigInput } from './types.ts';
+import { gerritLabelProblem } from '../report/reporters/gerrit.ts';
+import { reporterNames, type ReporterSpec, reporterSpecProblem } from '../report/reporters/index.ts';
+import type { LimitsInput, RehearseConfigInput, ReporterInput } from './types.ts';
 import { BYTES_EXPECTED, COUNT_EXPECTED, DURATION_EXPECTED, parseBytes, parseCount, parseDuration } from './units.ts';
 import { describeValue, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
 
@@ -13,11 +15,11 @@ import { describeValue, engineProblem, type MigrationSource, sourceProblem, urlP
  * Built on z.unknown() so a value of the wrong type gets the same "expected …" message as a
  * malformed one; the cast gives it the input type the config types promise.
  */
-function converted<In, Out>(convert: (input: unknown) => { value: Out } | { problem: string }) {
+function converted<In, Out>(convert: (input: unknown) => { value: Out } | { problem: string; path?: (string | number)[] }) {
   return z.unknown().transform((input, ctx) => {
     const result = convert(input);
     if ('value' in result) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.problem });
+    ctx.addIssue({ code: 'custom', message: result.problem, ...(result.path ? { path: result.path } : {}) });
     return z.NEVER;
   }) as unknown as z.ZodType<Out, In>;
 }
@@ -116,6 +118,54 @@ export function lockQueueValue(input: unknown): { value: number | false } | { pr
 }
 const lockQueue = converted<boolean | number | string, number | false>(lockQueueValue);
 
+const REPORTER_EXPECTED = 'a reporter like "junit=reports/rehearse.xml" or { name: junit, file: reports/rehearse.xml }';
+
+/**
+ * One entry of `reporters:`: `"NAME[=FILE]"` as on the command line, or `{ name, file? }`.
+ * The file stays as written here; load.ts makes it absolute against the config's directory.
+ */
+export function reporterValue(input: unknown): { value: ReporterSpec } | { problem: string; path?: (string | number)[] } {
+  let name: string;
+  let file: string | undefined;
+  if (typeof input === 'string') {
+    const eq = input.indexOf('=');
+    name = (eq < 0 ? input : input.slice(0, eq)).trim();
+    file = eq < 0 ? undefined : input.slice(eq + 1).trim();
+  } else if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    const entry = input as Record<string, unknown>;
+    const unknownKey = Object.keys(entry).find((k) => k !== 'name' && k !== 'file');
+    if (unknownKey !== undefined) return { problem: `unknown key; expected name, file`, path: [unknownKey] };
+    if (typeof entry.name !== 'string') return { problem: `expected a reporter name (${reporterNames.join(', ')}), got ${describeValue(entry.name)}`, path: ['name'] };
+    if (entry.file !== undefined && typeof entry.file !== 'string') return { problem: `expected a file path, got ${describeValue(entry.file)}`, path: ['file'] };
+    name = entry.name.trim();
+    file = entry.file?.trim();
+    const problem = reporterSpecProblem(name, file);
+    if (problem === undefined) return { value: (file === undefined ? { name } : { name, file }) as ReporterSpec };
+    // Point at the value at fault: the name, the empty file, or the entry missing its file.
+    if (!(reporterNames as readonly string[]).includes(name)) return { problem, path: ['name'] };
+    return entry.file !== undefined ? { problem, path: ['file'] } : { problem };
+  } else {
+    return { problem: `expected ${REPORTER_EXPECTED}, got ${describeValue(input)}` };
+  }
+  const problem = reporterSpecProblem(name, file);
+  if (problem !== undefined) return { problem };
+  return { value: (file === undefined ? { name } : { name, file }) as ReporterSpec };
+}
+
+const reporter = converted<ReporterInput, ReporterSpec>(reporterValue);
+
+const httpUrl = accepted<string>((input) => {
+  const expected = 'an http(s) URL like "https://github.com/acme/shop/blob/main"';
+  if (typeof input !== 'string') return `expected ${expected}, got ${describeValue(input)}`;
+  try {
+    return ['http:', 'https:'].includes(new URL(input).protocol) ? undefined : `expected ${expected}, got ${describeValue(input)}`;
+  } catch {
+    return `expected ${expected}, got ${describeValue(input)}`;
+  }
+});
+
+const gerritLabel = accepted<string>((input) => (typeof input === 'string' ? gerritLabelProblem(input) : `expected a Gerrit label name like Verified, got ${describeValue(input)}`));
+
 const probes = accepted<boolean>((input) => (typeof input === 'boolean' ? undefined : `expected true or false, got ${describeValue(input)}`));
 
 export const configSchema = z.strictObject({
@@ -138,6 +188,9 @@ export const configSchema = z.strictObject({
   probes: probes.optional(),
   lockQueue: lockQueue.optional(),
   json: pathTo('a file path').optional(),
+  reporters: z.array(reporter).optional(),
+  docsBaseUrl: httpUrl.optional(),
+  gerritLabel: gerritLabel.optional(),
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -3,6 +3,7 @@
 // so editors show these comments; schema.ts checks that its zod schema accepts exactly this.
 import type { EngineKind } from '../engines/engine.ts';
 import type { Limits, SeverityOverrides } from '../checks/limits.ts';
+import type { ReporterName, ReporterSpec } from '../report/reporters/index.ts';
 import type { MigrationSource } from './values.ts';
 
 /** Milliseconds as a number, or a string with unit ms, s, m or h: `1500`, `"1.5s"`, `"5m"`. */
@@ -35,6 +36,13 @@ export interface DatasetInput {
   /** The migration version a seed script applies at. Give versions as strings: `"0004"`, not `0004`. */
   version?: string | number;
 }
+
+/**
+ * A reporter as `--reporter` takes it, `"junit=reports/rehearse.xml"` (`"markdown"` for stdout),
+ * or as an object, `{ name: "junit", file: "reports/rehearse.xml" }`. The file is relative to the
+ * config file; junit and gerrit need one.
+ */
+export type ReporterInput = ReporterName | `${ReporterName}=${string}` | { name: ReporterName; file?: string };
 
 export interface RehearseConfigInput {
   /** Migration directory, relative to the config file (default `./migrations` in the current directory). */
@@ -85,6 +93,15 @@ export interface RehearseConfigInput {
   lockQueue?: boolean | number | string;
   /** Write the JSON report to this file, relative to the config file. */
   json?: string;
+  /**
+   * Reports to write after the run (docs/reporters.md), each with its own file. `--reporter`
+   * flags, when any is given, replace this list whole.
+   */
+  reporters?: ReporterInput[];
+  /** Base URL of the hazard docs links in reports (`--docs-base-url` wins; else `$REHEARSE_DOCS_URL`). */
+  docsBaseUrl?: string;
+  /** The label the gerrit reporter votes on (default `Verified`; `--gerrit-label` wins). */
+  gerritLabel?: string;
 }
 
 /** A loaded config file: validated, units converted, paths absolute. */
@@ -107,4 +124,8 @@ export interface ResolvedConfigFile {
   /** Hold time of the lock-queue reader in ms, or false. */
   lockQueue?: number | false;
   json?: string;
+  /** Reporters with absolute file paths. */
+  reporters?: ReporterSpec[];
+  docsBaseUrl?: string;
+  gerritLabel?: string;
 }

@@ -29,12 +29,42 @@ export function plainLine(event: RunEvent): string | undefined {
   }
 }
 
-/** Prints plain progress lines to `write` as events arrive. */
-export function plainProgress(events: EventStream, write: (line: string) => void): void {
+/** A CI log that stays quiet this long gets a line saying what is still running. */
+export const HEARTBEAT_MS = 30_000;
+
+export interface PlainProgressOptions {
+  /** Silence after which a heartbeat line is written (default 30 s). */
+  heartbeatMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/**
+ * Prints plain progress lines to `write` as events arrive and, when nothing was written for
+ * `heartbeatMs`, a line saying what is still running and for how long: a long step must never
+ * look hung in a CI log. Returns a function that stops the heartbeat.
+ */
+export function plainProgress(events: EventStream, write: (line: string) => void, options: PlainProgressOptions = {}): () => void {
+  const every = options.heartbeatMs ?? HEARTBEAT_MS;
+  const now = options.now ?? Date.now;
+  let running: { what: string; since: number } | undefined;
+  let lastWrite = now();
+  const emit = (line: string) => {
+    lastWrite = now();
+    write(line);
+  };
   events.subscribe((event) => {
+    if (event.type === 'task-started') running = { what: event.task, since: now() };
+    else if (event.type === 'step-started') running = { what: `${event.phase} ${event.direction} ${event.migration}`, since: now() };
+    else if (event.type === 'task-finished' || event.type === 'step-finished' || event.type === 'run-finished') running = undefined;
     const line = plainLine(event);
-    if (line !== undefined) write(line);
+    if (line !== undefined) emit(line);
   });
+  const timer = setInterval(() => {
+    if (running && now() - lastWrite >= every) emit(`    … still running: ${running.what} (${formatDuration(now() - running.since)})`);
+  }, Math.max(10, Math.min(every, 1_000)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Runs `work` under a live listr2 display fed by `events`; resolves with work's result. */

@@ -7,8 +7,9 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../errors.ts';
 import { fixtureErrorReport, fixtureReport } from './fixture-report.ts';
+import { renderGerrit } from './gerrit.ts';
 import { renderGithub } from './github.ts';
-import { parseReporterSpec, reporterNames, writeReports } from './index.ts';
+import { parseGerritLabel, parseReporterSpec, reporterNames, writeReports } from './index.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 
@@ -23,12 +24,15 @@ describe('parseReporterSpec', () => {
   });
 
   it('refuses unknown names, listing the valid ones', () => {
-    expect(() => parseReporterSpec('html=x.html')).toThrow(UsageError);
+    expect(() => parseReporterSpec('pdf=x.pdf')).toThrow(UsageError);
     expect(() => parseReporterSpec('junt=x.xml')).toThrow(`valid reporters: ${reporterNames.join(', ')}`);
+    expect(() => parseReporterSpec('gerit=r.json')).toThrow('--reporter: unknown reporter "gerit"; did you mean gerrit? valid reporters: junit, markdown, github, gerrit, html');
   });
 
-  it('refuses junit without a file and an empty file name', () => {
+  it('refuses junit and gerrit without a file and an empty file name', () => {
     expect(() => parseReporterSpec('junit')).toThrow(/junit needs an output file/);
+    expect(() => parseReporterSpec('gerrit')).toThrow('--reporter: gerrit needs an output file, e.g. gerrit=reports/review.json');
+    expect(parseReporterSpec('gerrit=review.json')).toEqual({ name: 'gerrit', file: 'review.json' });
     expect(() => parseReporterSpec('markdown=')).toThrow(/file name is empty/);
   });
 });
@@ -76,6 +80,15 @@ describe('writeReports', () => {
     expect(printed[0]).not.toContain('env.example');
   });
 
+  it('gerrit: the review JSON in its file, voting on the label asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rehearse-reports-'));
+    await writeReports(fixtureReport, [parseReporterSpec('gerrit=out/review.json')], { cwd: dir, env: {}, gerritLabel: parseGerritLabel('Migration-Check') });
+    const text = readFileSync(join(dir, 'out/review.json'), 'utf8');
+    expect(text).toBe(renderGerrit(fixtureReport, { label: 'Migration-Check' }));
+    expect(JSON.parse(text).labels).toEqual({ 'Migration-Check': -1 });
+    expect(() => parseGerritLabel('Verified+1')).toThrow(/--gerrit-label: expected a Gerrit label name/);
+  });
+
   it('writes reports for a run that could not start', async () => {
     const printed: string[] = [];
     await writeReports(fixtureErrorReport, [parseReporterSpec('markdown'), parseReporterSpec('github')], { env: {}, stdout: (t) => printed.push(t) });
@@ -93,7 +106,7 @@ describe('rehearse run --reporter', () => {
   it('refuses an unknown reporter with a usage error before anything runs', async () => {
     const r = await run(['--reporter', 'junit=x.xml', '--reporter', 'nope', '--migrations', 'does-not-exist']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--reporter: unknown reporter "nope"; valid reporters: junit, markdown, github');
+    expect(r.stderr).toContain('--reporter: unknown reporter "nope"; valid reporters: junit, markdown, github, gerrit, html');
   });
 
   it('documents the option with an example in --help', async () => {

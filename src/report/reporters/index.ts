@@ -1,15 +1,19 @@
 // The reporters `rehearse run --reporter NAME[=FILE]` can write, each to its own file (or stdout
-// where it makes sense): junit needs a file, markdown and github may print to stdout. github
-// also appends the Markdown report to $GITHUB_STEP_SUMMARY when that variable is set.
+// where it makes sense): junit and gerrit need a file, markdown and github may print to stdout.
+// github also appends the Markdown report to $GITHUB_STEP_SUMMARY when that variable is set.
+// The config file's `reporters:` list (config/schema.ts) is checked with `reporterSpecProblem`.
+import { renderHtml } from './html.ts';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
+import { closestMatch } from '../../config/suggest.ts';
 import type { Report } from '../report.ts';
+import { gerritLabelProblem, renderGerrit } from './gerrit.ts';
 import { renderGithub } from './github.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 
-export const reporterNames = ['junit', 'markdown', 'github'] as const;
+export const reporterNames = ['junit', 'markdown', 'github', 'gerrit', 'html'] as const;
 export type ReporterName = (typeof reporterNames)[number];
 
 export interface ReporterSpec {
@@ -19,20 +23,44 @@ export interface ReporterSpec {
 }
 
 /** Reporters whose output is only useful in a file. */
-const NEEDS_FILE: ReadonlySet<ReporterName> = new Set(['junit']);
+const NEEDS_FILE: ReadonlySet<ReporterName> = new Set(['junit', 'gerrit', 'html']);
 
-/** `junit=out/rehearse.xml`, `markdown`, `markdown=comment.md`, `github`. */
+const EXAMPLE_FILE: Record<ReporterName, string> = {
+  junit: 'reports/rehearse.xml',
+  markdown: 'reports/comment.md',
+  github: 'reports/annotations.txt',
+  gerrit: 'reports/review.json',
+  html: 'reports/rehearse.html',
+};
+
+/** What is wrong with a reporter name and file (the same rules for `--reporter` and the config's `reporters:`). */
+export function reporterSpecProblem(name: string, file: string | undefined): string | undefined {
+  if (!(reporterNames as readonly string[]).includes(name)) {
+    const suggestion = closestMatch(name, reporterNames);
+    return `unknown reporter ${JSON.stringify(name)}; ${suggestion ? `did you mean ${suggestion}? ` : ''}valid reporters: ${reporterNames.join(', ')}`;
+  }
+  const reporter = name as ReporterName;
+  if (file !== undefined && file.trim() === '') return `${reporter}: the file name is empty`;
+  if (file === undefined && NEEDS_FILE.has(reporter)) return `${reporter} needs an output file, e.g. ${reporter}=${EXAMPLE_FILE[reporter]}`;
+  return undefined;
+}
+
+/** `junit=out/rehearse.xml`, `markdown`, `markdown=comment.md`, `github`, `gerrit=review.json`. */
 export function parseReporterSpec(spec: string): ReporterSpec {
   const eq = spec.indexOf('=');
   const name = (eq < 0 ? spec : spec.slice(0, eq)).trim();
   const file = eq < 0 ? undefined : spec.slice(eq + 1).trim();
-  if (!(reporterNames as readonly string[]).includes(name)) {
-    throw new UsageError('USAGE', `--reporter: unknown reporter ${JSON.stringify(name)}; valid reporters: ${reporterNames.join(', ')}`);
-  }
+  const problem = reporterSpecProblem(name, file);
+  if (problem !== undefined) throw new UsageError('USAGE', `--reporter: ${problem}`);
   const reporter = name as ReporterName;
-  if (file === '') throw new UsageError('USAGE', `--reporter ${reporter}=: the file name is empty`);
-  if (file === undefined && NEEDS_FILE.has(reporter)) throw new UsageError('USAGE', `--reporter ${reporter} needs an output file, e.g. --reporter ${reporter}=rehearse-${reporter}.xml`);
   return file === undefined ? { name: reporter } : { name: reporter, file };
+}
+
+/** `--gerrit-label NAME`: checked as Gerrit checks label names. */
+export function parseGerritLabel(label: string): string {
+  const problem = gerritLabelProblem(label.trim());
+  if (problem !== undefined) throw new UsageError('USAGE', `--gerrit-label: ${problem}`);
+  return label.trim();
 }
 
 export interface WriteReportsOptions {
@@ -42,6 +70,8 @@ export interface WriteReportsOptions {
   stdout?: (text: string) => void;
   /** Hazard docs links become absolute under this base (else `REHEARSE_DOCS_URL`, else relative). */
   docsBaseUrl?: string;
+  /** The label the gerrit reporter votes on (default `Verified`). */
+  gerritLabel?: string;
 }
 
 /** What a reporter wrote where, for the CLI to say so. */
@@ -51,7 +81,7 @@ export interface WrittenReport {
   to: string;
 }
 
-export function renderReport(report: Report, name: ReporterName, docsBaseUrl?: string): string {
+export function renderReport(report: Report, name: ReporterName, docsBaseUrl?: string, gerritLabel?: string): string {
   switch (name) {
     case 'junit':
       return renderJunit(report);
@@ -59,6 +89,10 @@ export function renderReport(report: Report, name: ReporterName, docsBaseUrl?: s
       return renderMarkdown(report, { docsBaseUrl });
     case 'github':
       return renderGithub(report);
+    case 'gerrit':
+      return renderGerrit(report, { docsBaseUrl, label: gerritLabel });
+    case 'html':
+      return renderHtml(report, { ...(docsBaseUrl ? { docsBaseUrl } : {}) });
   }
 }
 
@@ -69,7 +103,7 @@ export async function writeReports(report: Report, specs: readonly ReporterSpec[
   const docsBaseUrl = options.docsBaseUrl || env.REHEARSE_DOCS_URL || undefined;
   const written: WrittenReport[] = [];
   for (const spec of specs) {
-    const text = renderReport(report, spec.name, docsBaseUrl);
+    const text = renderReport(report, spec.name, docsBaseUrl, options.gerritLabel);
     if (spec.file === undefined) {
       stdout(text);
       written.push({ name: spec.name, to: 'stdout' });
