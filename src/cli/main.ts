@@ -6,6 +6,7 @@ import { REHEARSE_VERSION } from '../version.ts';
 import { runCommand, RUN_EXAMPLES } from './run-command.ts';
 import { CAPTURE_EXAMPLES, CAPTURE_NOTES, DEFAULT_LIMIT, queriesCaptureCommand } from './queries-command.ts';
 import { registerDatasetCommands } from './dataset-command.ts';
+import { registerLimitsCommand } from './limits-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('rehearse')
@@ -42,6 +43,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--reporter <name[=file]>', 'also write a report: junit=FILE (JUnit XML), markdown[=FILE] (pull-request comment), github[=FILE] (GitHub Actions annotations, Markdown in the job summary), gerrit=FILE (Gerrit review JSON with a Verified vote), html=FILE (one offline page: timeline, findings, statements); stdout without a file; repeatable; replaces the config file\'s reporters', (v: string, prev: string[] = []) => [...prev, v])
     .option('--docs-base-url <url>', 'base URL for the hazard docs links in reports (default the config\'s docsBaseUrl, else $REHEARSE_DOCS_URL, else relative docs/hazards/<id>.md)')
     .option('--gerrit-label <name>', 'the label the gerrit reporter votes on (default the config\'s gerritLabel, else Verified)')
+    .option('--history <file|url>', 'record the run\'s evidence in this history store: a SQLite file or a postgres:// URL the CI workers share (default .rehearse/history.db in the current directory; docs/history.md)')
+    .option('--no-history', 'record nothing')
+    .option('--learned-limits', 'use limits learned from the history for migrations the config sets none for (they only tighten; see rehearse limits)')
+    .option('--no-learned-limits', 'ignore learned limits even if the config asks for them')
     .option('--no-progress', 'no live progress display')
     .addHelpText('after', `\nExamples:\n${RUN_EXAMPLES}\nExit status: 0 pass, 1 fail (an error finding), 2 usage or configuration error, 3 rehearse could not run.`)
     .action(async (flags) => {
@@ -62,6 +67,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (flags) => {
       exitCode = await queriesCaptureCommand(flags);
     });
+
+  registerLimitsCommand(program, (code) => {
+    exitCode = code;
+  });
 
   registerDatasetCommands(program, (code) => {
     exitCode = code;

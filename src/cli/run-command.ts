@@ -10,6 +10,9 @@ import { writeReports } from '../report/reporters/index.ts';
 import type { Report } from '../report/report.ts';
 import { EventStream } from '../rehearsal/events.ts';
 import { errorReport, runRehearsal } from '../rehearsal/run.ts';
+import { mergeLearned } from '../history/learn.ts';
+import { loadLearned, recordRun } from '../history/run-history.ts';
+import { describeLocation } from '../history/store.ts';
 
 export const RUN_EXAMPLES = `  # the bundled example on embedded PostgreSQL (PGlite), no server needed
   npx rehearse run --config examples/patchwork/rehearse.config.yaml
@@ -35,6 +38,9 @@ export const RUN_EXAMPLES = `  # the bundled example on embedded PostgreSQL (PGl
 
   # in CI: trunk and history from the target branch, the previous release's queries checked
   npx rehearse run --base origin/main --dataset datasets/shop --previous-queries app/queries.sql
+
+  # record into a history the CI workers share, and hold migrations to limits learned from it
+  npx rehearse run --config rehearse.config.yaml --history "$REHEARSE_HISTORY_URL" --learned-limits
 `;
 
 export interface RunFlags {
@@ -60,6 +66,10 @@ export interface RunFlags {
   docsBaseUrl?: string;
   /** `--gerrit-label`: the label the gerrit reporter votes on. */
   gerritLabel?: string;
+  /** `--history FILE|URL` / `--no-history` (false). */
+  history?: string | false;
+  /** `--learned-limits` / `--no-learned-limits`. */
+  learnedLimits?: boolean;
   progress: boolean;
 }
 
@@ -67,7 +77,11 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const cwd = process.cwd();
   // Reporters (flags, else the config's `reporters:`) are checked while the options resolve,
   // before anything runs: a typo is a usage error, not a lost report.
-  const options = await loadRunOptions(flags, cwd);
+  let options = await loadRunOptions(flags, cwd);
+  const note = (line: string) => void process.stderr.write(`${line}\n`);
+  // Learned limits fill in what the config does not set (docs/history.md).
+  const learned = options.learnedLimits ? mergeLearned(options.perMigrationLimits, options.limits, await loadLearned(options.history, options.engine, note)) : undefined;
+  if (learned) options = { ...options, perMigrationLimits: learned.perMigrationLimits };
 
   const events = new EventStream();
   const interactive = flags.progress && process.stderr.isTTY === true && !process.env.CI;
@@ -100,6 +114,9 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     process.removeListener('SIGTERM', onSignal);
   }
   if (controller.signal.aborted) exitCode = 130;
+  if (learned) report.limits.learned = { store: describeLocation(options.history), migrations: learned.fromHistory };
+  // An interrupted run's evidence is partial: it does not go into history.
+  if (!controller.signal.aborted) await recordRun(report, options.history, cwd, note);
 
   const style = process.stdout.isTTY && !process.env.NO_COLOR ? ansiStyle : plainStyle;
   if (report.verdict === 'error') process.stderr.write(`rehearse: ${report.error?.message}\n`);

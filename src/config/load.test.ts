@@ -210,6 +210,23 @@ limits:
   });
 });
 
+describe('loadConfigFile: history', () => {
+  it('resolves a history file against the config directory and keeps a URL, false and learnedLimits', async () => {
+    const dir = project({ 'a.yaml': 'history: out/h.db\nlearnedLimits: true\n', 'b.yaml': 'history: postgres://ci@db/hist\n', 'c.yaml': 'history: false\n', 'd.yaml': 'history: true\n' });
+    expect(await loadConfigFile(join(dir, 'a.yaml'))).toMatchObject({ history: join(dir, 'out/h.db'), learnedLimits: true });
+    expect((await loadConfigFile(join(dir, 'b.yaml'))).history).toBe('postgres://ci@db/hist');
+    expect((await loadConfigFile(join(dir, 'c.yaml'))).history).toBe(false);
+    expect(await loadConfigFile(join(dir, 'd.yaml'))).not.toHaveProperty('history');
+  });
+  it('names a bad history or learnedLimits value at its line', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'engine: pglite\nhistory: 3\nlearnedLimits: yes please\n' });
+    const error = (await loadConfigFile(join(dir, 'rehearse.config.yaml')).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toMatch(/:2:\d+.*history.*expected a SQLite file path, a postgres:\/\/ URL, true or false, got 3/s);
+    expect(error.message).toMatch(/:3:\d+.*learnedLimits.*expected true or false/s);
+  });
+});
+
 describe('loadConfigFile: TS and JS', () => {
   it('imports a rehearse.config.ts that uses defineConfig from the package, without a build', async () => {
     const dir = project({

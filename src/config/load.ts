@@ -119,6 +119,11 @@ function resolveConfig(config: ParsedConfig, file: string): ResolvedConfigFile {
       : {}),
     ...(config.docsBaseUrl !== undefined ? { docsBaseUrl: config.docsBaseUrl } : {}),
     ...(config.gerritLabel !== undefined ? { gerritLabel: config.gerritLabel } : {}),
+    // A path is relative to the config file; a URL stays as written; `true` is the default location.
+    ...(config.history === false || typeof config.history === 'string'
+      ? { history: typeof config.history === 'string' && !/^postgres(ql)?:\/\//i.test(config.history) ? resolve(dir, config.history) : config.history }
+      : {}),
+    ...(config.learnedLimits !== undefined ? { learnedLimits: config.learnedLimits } : {}),
   };
 }
 

@@ -24,6 +24,26 @@ function usageError(run: () => unknown): UsageError {
   throw new Error('expected a UsageError');
 }
 
+describe('history options', () => {
+  const flags: CliRunFlags = { dataset: 'seed.sql' };
+  it('records to .rehearse/history.db in the current directory unless told otherwise', () => {
+    expect(resolveRunOptions(undefined, flags, cwd).history).toEqual({ kind: 'sqlite', path: '/repo/.rehearse/history.db' });
+    expect(resolveRunOptions(config({ history: '/repo/ci/h.db' }), flags, cwd).history).toEqual({ kind: 'sqlite', path: '/repo/ci/h.db' });
+    expect(resolveRunOptions(config({ history: false }), flags, cwd).history).toEqual({ kind: 'off' });
+  });
+  it('lets --history and --no-history win over the config', () => {
+    expect(resolveRunOptions(config({ history: false }), { ...flags, history: 'out/h.db' }, cwd).history).toEqual({ kind: 'sqlite', path: '/repo/out/h.db' });
+    expect(resolveRunOptions(config({ history: '/repo/ci/h.db' }), { ...flags, history: false }, cwd).history).toEqual({ kind: 'off' });
+    expect(resolveRunOptions(undefined, { ...flags, history: 'postgresql://ci@db/history' }, cwd).history).toEqual({ kind: 'postgres', url: 'postgresql://ci@db/history' });
+  });
+  it('takes learnedLimits from the flag over the config, and refuses it without a store', () => {
+    expect(resolveRunOptions(config({ learnedLimits: true }), flags, cwd).learnedLimits).toBe(true);
+    expect(resolveRunOptions(config({ learnedLimits: true }), { ...flags, learnedLimits: false }, cwd).learnedLimits).toBe(false);
+    expect(usageError(() => resolveRunOptions(undefined, { ...flags, learnedLimits: true, history: false }, cwd)).message).toMatch(/--learned-limits: needs a history store/);
+    expect(usageError(() => resolveRunOptions(undefined, { ...flags, history: ' ' }, cwd)).message).toMatch(/--history: expected a SQLite file path/);
+  });
+});
+
 describe('resolveRunOptions', () => {
   it('applies the defaults around a dataset given on the command line', () => {
     expect(resolveRunOptions(undefined, { dataset: 'seed.sql' }, cwd)).toEqual({
@@ -45,6 +65,8 @@ describe('resolveRunOptions', () => {
       reporters: [],
       docsBaseUrl: undefined,
       gerritLabel: undefined,
+      history: { kind: 'sqlite', path: '/repo/.rehearse/history.db' },
+      learnedLimits: false,
     });
   });
 

@@ -13,6 +13,7 @@ import { parseGerritLabel, parseReporterSpec, type ReporterSpec } from '../repor
 import { DEFAULT_SCALE_FRACTIONS, type ScaleOption } from '../rehearsal/scale-runs.ts';
 import { lockQueueValue } from './schema.ts';
 import type { ResolvedConfigFile } from './types.ts';
+import { DEFAULT_HISTORY_PATH, historyLocation, type HistoryLocation } from '../history/store.ts';
 import { COUNT_EXPECTED, parseCount } from './units.ts';
 import { describeValue, engineOfUrl, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
 
@@ -41,6 +42,10 @@ export interface CliRunFlags {
   docsBaseUrl?: string;
   /** `--gerrit-label NAME`, over the config's `gerritLabel`. */
   gerritLabel?: string;
+  /** `--history FILE|URL` (string) or `--no-history` (false). */
+  history?: string | false;
+  /** `--learned-limits` (true) / `--no-learned-limits` (false). */
+  learnedLimits?: boolean;
 }
 
 /** What a run needs (`RunRequest`), plus what the command line does around it. */
@@ -58,6 +63,10 @@ export interface RunOptions extends RunRequest {
   docsBaseUrl?: string;
   /** The gerrit reporter's label (default Verified). */
   gerritLabel?: string;
+  /** Where the run's evidence is recorded (docs/history.md). */
+  history: HistoryLocation;
+  /** Load learned limits from `history` for migrations the config sets no limit for. */
+  learnedLimits: boolean;
 }
 
 /** Finds (or takes `--config`), loads and merges: what the CLI calls. */
@@ -134,7 +143,27 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
     reporters,
     docsBaseUrl: nonEmpty('--docs-base-url', flags.docsBaseUrl, 'a URL') ?? file?.docsBaseUrl,
     gerritLabel,
+    ...historyOptions(flags, file, cwd),
   };
+}
+
+/**
+ * The history store: `--history`/`--no-history` over the config's `history`, else
+ * `.rehearse/history.db` in the current directory. `--learned-limits` needs a store.
+ */
+export function historyOptions(flags: Pick<CliRunFlags, 'history' | 'learnedLimits'>, file: Pick<ResolvedConfigFile, 'history' | 'learnedLimits'> | undefined, cwd: string): { history: HistoryLocation; learnedLimits: boolean } {
+  const value = flags.history ?? file?.history;
+  let history: HistoryLocation;
+  if (value === false) history = { kind: 'off' };
+  else if (value === undefined) history = historyLocation(DEFAULT_HISTORY_PATH, cwd);
+  else history = historyLocation(nonEmpty('--history', value, 'a SQLite file path or a postgres:// URL')!, cwd);
+  if (history.kind === 'postgres') {
+    const problem = urlProblem(history.url);
+    if (problem !== undefined) throw usage('--history', problem);
+  }
+  const learnedLimits = flags.learnedLimits ?? file?.learnedLimits ?? false;
+  if (learnedLimits && history.kind === 'off') throw usage('--learned-limits', 'needs a history store: drop --no-history (or history: false)');
+  return { history, learnedLimits };
 }
 
 /** The flag wins over the config; off unless one of them asks. */

@@ -168,6 +168,12 @@ const gerritLabel = accepted<string>((input) => (typeof input === 'string' ? ger
 
 const probes = accepted<boolean>((input) => (typeof input === 'boolean' ? undefined : `expected true or false, got ${describeValue(input)}`));
 
+const history = accepted<boolean | string>((input) =>
+  typeof input === 'boolean' || (typeof input === 'string' && input.trim() !== '')
+    ? undefined
+    : `expected a SQLite file path, a postgres:// URL, true or false, got ${describeValue(input)}`,
+);
+
 export const configSchema = z.strictObject({
   migrations: pathTo('a directory').optional(),
   source: source.optional(),
@@ -191,6 +197,8 @@ export const configSchema = z.strictObject({
   reporters: z.array(reporter).optional(),
   docsBaseUrl: httpUrl.optional(),
   gerritLabel: gerritLabel.optional(),
+  history: history.optional(),
+  learnedLimits: probes.optional(),
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;

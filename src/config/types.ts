@@ -102,6 +102,14 @@ export interface RehearseConfigInput {
   docsBaseUrl?: string;
   /** The label the gerrit reporter votes on (default `Verified`; `--gerrit-label` wins). */
   gerritLabel?: string;
+  /**
+   * Where every run's evidence is recorded (docs/history.md): a SQLite file relative to the config
+   * file, or a PostgreSQL URL a team's CI workers share (the history table is created there).
+   * Default (`true`) `.rehearse/history.db` in the current directory; `false` records nothing.
+   */
+  history?: boolean | string;
+  /** Use limits learned from history for migrations the config sets no limit for (default false; `--learned-limits`). */
+  learnedLimits?: boolean;
 }
 
 /** A loaded config file: validated, units converted, paths absolute. */
@@ -128,4 +136,7 @@ export interface ResolvedConfigFile {
   reporters?: ReporterSpec[];
   docsBaseUrl?: string;
   gerritLabel?: string;
+  /** An absolute SQLite path or a PostgreSQL URL; false: off; absent: the default. */
+  history?: string | false;
+  learnedLimits?: boolean;
 }
