@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--learned-limits', 'use limits learned from the history for migrations the config sets none for (they only tighten; see rehearse limits)')
     .option('--no-learned-limits', 'ignore learned limits even if the config asks for them')
     .option('--no-progress', 'no live progress display')
+    .option('--quiet', 'no progress and no step table: only the findings and the verdict (the JSON report and reporters are unchanged)')
     .addHelpText('after', `\nExamples:\n${RUN_EXAMPLES}\nExit status: 0 pass, 1 fail (an error finding), 2 usage or configuration error, 3 rehearse could not run.`)
     .action(async (flags) => {
       exitCode = await runCommand(flags);

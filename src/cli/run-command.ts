@@ -71,6 +71,8 @@ export interface RunFlags {
   /** `--learned-limits` / `--no-learned-limits`. */
   learnedLimits?: boolean;
   progress: boolean;
+  /** `--quiet`: no progress, and only the findings and the verdict on the console. */
+  quiet?: boolean;
 }
 
 export async function runCommand(flags: RunFlags): Promise<number> {
@@ -84,8 +86,9 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   if (learned) options = { ...options, perMigrationLimits: learned.perMigrationLimits };
 
   const events = new EventStream();
-  const interactive = flags.progress && process.stderr.isTTY === true && !process.env.CI;
-  const stopHeartbeat = !interactive && flags.progress ? plainProgress(events, (line) => process.stderr.write(`${line}\n`)) : undefined;
+  const progress = flags.progress && !flags.quiet;
+  const interactive = progress && process.stderr.isTTY === true && !process.env.CI;
+  const stopHeartbeat = !interactive && progress ? plainProgress(events, (line) => process.stderr.write(`${line}\n`)) : undefined;
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -120,7 +123,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
 
   const style = process.stdout.isTTY && !process.env.NO_COLOR ? ansiStyle : plainStyle;
   if (report.verdict === 'error') process.stderr.write(`rehearse: ${report.error?.message}\n`);
-  else process.stdout.write(`${renderSummary(report, style)}\n`);
+  else process.stdout.write(`${renderSummary(report, style, { quiet: flags.quiet === true })}\n`);
   if (options.jsonPath) {
     await mkdir(dirname(options.jsonPath), { recursive: true });
     await writeFile(options.jsonPath, `${JSON.stringify(report, null, 2)}\n`);

@@ -81,6 +81,14 @@ describe('renderSummary', () => {
     expect(text).toMatch(/has its up file edited by the change.*\n    --- a\n    \+\+\+ b\n    -CHECK \(rating <= 5\)\n    \+CHECK \(rating <= 10\)\n  advice:/);
   });
 
+  it('quiet: the findings and the verdict, without the step table and notes', () => {
+    const report = reportOf([step({ migration: '0005_add_hash', durationMs: 4_800, locks: [lock({ relation: 'patches', table: 'patches', mode: 'AccessExclusiveLock', heldMs: 4_800 })] })]);
+    const text = renderSummary(report, undefined, { quiet: true });
+    expect(text).not.toMatch(/phase\s+migration/);
+    expect(text).toContain('error blocking-lock');
+    expect(text.trimEnd().split('\n').at(-1)).toMatch(/^FAIL — 1 error\(s\)/);
+  });
+
   it('says PASS and no findings for a clean run', () => {
     const text = renderSummary(reportOf([step({ migration: '0006_add_column', durationMs: 12, locks: [] })]));
     expect(text).toContain('No findings.');

@@ -25,9 +25,10 @@ export const ansiStyle: Style = {
   green: (s) => `\x1b[32m${s}\x1b[39m`,
 };
 
-export function renderSummary(report: Report, style: Style = plainStyle): string {
+/** `quiet`: the findings and the verdict only (no step table, no notes). */
+export function renderSummary(report: Report, style: Style = plainStyle, options: { quiet?: boolean } = {}): string {
   const out: string[] = [];
-  for (const target of report.targets) out.push(...renderTarget(target, style), '');
+  if (!options.quiet) for (const target of report.targets) out.push(...renderTarget(target, style), '');
   out.push(...renderFindings(report.findings, style));
   out.push(renderVerdict(report, style));
   return out.join('\n');
