@@ -11,7 +11,7 @@ import type { Report } from '../report/report.ts';
 import { EventStream } from '../rehearsal/events.ts';
 import { errorReport, runRehearsal } from '../rehearsal/run.ts';
 import { mergeLearned } from '../history/learn.ts';
-import { loadLearned, recordRun } from '../history/run-history.ts';
+import { loadLearned, loadTrends, recordRun } from '../history/run-history.ts';
 import { describeLocation } from '../history/store.ts';
 
 export const RUN_EXAMPLES = `  # the bundled example on embedded PostgreSQL (PGlite), no server needed
@@ -129,7 +129,9 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     await writeFile(options.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
     process.stderr.write(`rehearse: JSON report written to ${options.jsonPath}\n`);
   }
-  for (const w of await writeReports(report, options.reporters, { cwd, docsBaseUrl: options.docsBaseUrl, gerritLabel: options.gerritLabel })) {
+  // The html reporter's trends: read after this run was recorded; a store that cannot be read is said on the page.
+  const history = options.history.kind !== 'off' && options.reporters.some((r) => r.name === 'html') ? await loadTrends(report, options.history) : undefined;
+  for (const w of await writeReports(report, options.reporters, { cwd, docsBaseUrl: options.docsBaseUrl, gerritLabel: options.gerritLabel, history })) {
     if (w.to !== 'stdout') process.stderr.write(`rehearse: ${w.name} report written to ${w.to}\n`);
   }
   return exitCode;

@@ -4,6 +4,7 @@ import { EnvironmentError } from '../errors.ts';
 import type { Report } from '../report/report.ts';
 import { learnLimits, type LearnedLimit } from './learn.ts';
 import { describeLocation, gitCommit, type HistoryLocation, openHistoryStore, rowsFromReport } from './store.ts';
+import { readTrends, type TrendHistory, trendKeys, trendsFromRows } from './trends.ts';
 
 type Note = (line: string) => void;
 
@@ -49,5 +50,27 @@ export async function loadLearned(location: HistoryLocation, engine: string, not
   } catch (error) {
     note(`rehearse: learned limits not loaded from ${describeLocation(location)}: ${reason(error)}`);
     return [];
+  }
+}
+
+/**
+ * The trends of the report's change migrations for the HTML reporter, read after the run was
+ * recorded. Never throws: a store that cannot be read gives the reason, which the page shows.
+ */
+export async function loadTrends(report: Report, location: HistoryLocation, open = openHistoryStore): Promise<TrendHistory> {
+  if (location.kind === 'off') return { unavailable: 'history is off (--no-history)' };
+  const keys = trendKeys(report);
+  if (keys.length === 0) return [];
+  try {
+    const store = await open(location, { create: false });
+    if (!store) return trendsFromRows([], keys);
+    try {
+      return await readTrends(store, keys);
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    const what = error instanceof EnvironmentError && location.kind === 'sqlite' ? 'better-sqlite3 cannot be loaded' : reason(error);
+    return { unavailable: `history could not be read from ${describeLocation(location)}: ${what}` };
   }
 }

@@ -9,19 +9,36 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../report.ts';
 import { fixtureErrorReport, fixtureReport, golden, HOSTILE_MIGRATION, HOSTILE_TABLE } from './fixture-report.ts';
-import { escapeHtml, renderHtml } from './html.ts';
+import type { MigrationTrend } from '../../history/trends.ts';
+import { escapeHtml, renderHtml, sparklineSvg, type SparkPoint } from './html.ts';
 
 /** Debian's chromium (`apt-get install chromium`, see .ci/run); CHROMIUM_PATH overrides it. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Tags the report may contain: anything else came from the data. */
 const OWN_TAGS = new Set(
-  'html head meta title style body main header footer h1 h2 h3 h4 p span section dl dt dd code pre ul li svg rect text g line details summary div table thead tbody tr th td article strong a'.split(' '),
+  'html head meta title style body main header footer h1 h2 h3 h4 p span section dl dt dd code pre ul li svg rect text g line polyline circle details summary div table thead tbody tr th td article strong a'.split(' '),
 );
+
+const NOW = fixtureReport.startedAt;
+const point = (at: string, durationMs: number, rowsChanged: number, status = 'success') => ({ at, durationMs, rowsChanged, status });
+
+/** History for the fixture: enough runs for some migrations, one or none for others, a hostile name. */
+const history: MigrationTrend[] = [
+  {
+    engine: 'postgres',
+    migration: '0005_add_patches_hash',
+    direction: 'up',
+    points: [point('2025-01-12T09:00:00.000Z', 3_900, 100_000), point('2025-01-13T09:00:00.000Z', 4_100, 110_000), point('2025-01-14T09:00:00.000Z', 6_000, 115_000, 'timeout'), point(NOW, 4_800, 120_000)],
+  },
+  { engine: 'postgres', migration: '0006_backfill_billing_interval', direction: 'up', points: [point(NOW, 310, 0, 'error')] },
+  { engine: 'pglite', migration: '0005_add_patches_hash', direction: 'up', points: [point('2025-01-14T09:00:00.000Z', 30, 500), point(NOW, 35, 500)] },
+  { engine: 'pglite', migration: HOSTILE_MIGRATION, direction: 'up', points: [point('2025-01-14T09:00:00.000Z', 25, 3, 'error'), point(NOW, 22, 3)] },
+];
 
 describe('renderHtml', () => {
   it('matches the golden file', () => {
-    const html = renderHtml(fixtureReport);
+    const html = renderHtml(fixtureReport, { history });
     expect(html).toBe(golden('report.html', html));
   });
 
@@ -33,7 +50,7 @@ describe('renderHtml', () => {
   });
 
   it('lets no markup from the report through, in text, attributes or SVG titles', () => {
-    const html = renderHtml(fixtureReport);
+    const html = renderHtml(fixtureReport, { history });
     const tags = new Set([...html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1]!.toLowerCase()));
     expect([...tags].filter((t) => !OWN_TAGS.has(t))).toEqual([]);
     expect(html).not.toContain('<script');
@@ -96,9 +113,74 @@ describe('renderHtml', () => {
     expect(diff).toContain('<dt>tables</dt><dd><pre>[\n  &quot;x&quot;\n]</pre></dd>');
   });
 
-  it('renders a trends section only when history is given', () => {
-    expect(renderHtml(fixtureReport)).not.toContain('id="trends"');
-    expect(renderHtml(fixtureReport, { history: [] })).toContain('<section id="trends">');
+  it('renders trends per target only when history is given, and says why when it could not be read', () => {
+    expect(renderHtml(fixtureReport)).not.toContain('class="trends"');
+    const html = renderHtml(fixtureReport, { history });
+    expect(html).toContain('<div class="trends" id="trends-0">');
+    expect(html).toContain('<div class="trends" id="trends-1">');
+    // two sparklines (duration, rows) for each migration with 2+ points: postgres 0005, pglite 0005 and the hostile one
+    expect(html.match(/<svg class="spark"/g)).toHaveLength(6);
+    expect(html.match(/not enough history yet/g)).toHaveLength(3);
+    expect(html).toContain('not enough history yet (1 run recorded)');
+    expect(html).toContain('not enough history yet (0 runs recorded)');
+    expect(renderHtml(fixtureReport, { history: [] }).match(/not enough history yet/g)).toHaveLength(6);
+    const unavailable = renderHtml(fixtureReport, { history: { unavailable: 'history could not be read from <db>: boom' } });
+    expect(unavailable.match(/Trends are unavailable: history could not be read from &lt;db&gt;: boom/g)).toHaveLength(2);
+    expect(unavailable).not.toContain('class="spark"');
+  });
+});
+
+describe('sparklineSvg', () => {
+  const points: SparkPoint[] = [
+    { at: '2025-01-01T00:00:00.000Z', value: 100, status: 'success', current: false },
+    { at: '2025-01-02T00:00:00.000Z', value: 300, status: 'error', current: false },
+    { at: '2025-01-03T00:00:00.000Z', value: 200, status: 'success', current: true },
+  ];
+  const fmt = (n: number) => `${n} ms`;
+
+  it('draws one point per run on a line, scaled between min and max, with the axis labels', () => {
+    const svg = sparklineSvg('duration of 0001_x up', points, fmt);
+    expect(svg.match(/<circle /g)).toHaveLength(3);
+    const line = /<polyline points="([^"]+)"/.exec(svg)![1]!.split(' ').map((xy) => xy.split(',').map(Number));
+    expect(line).toHaveLength(3);
+    expect(line.map(([x]) => x)).toEqual([...line.map(([x]) => x!)].sort((a, b) => a - b));
+    // the highest value is at the top, the lowest at the bottom, the middle one half way
+    expect(line[1]![1]).toBeLessThan(line[2]![1]!);
+    expect(line[2]![1]).toBeLessThan(line[0]![1]!);
+    expect(line[2]![1]).toBeCloseTo((line[0]![1]! + line[1]![1]!) / 2, 0);
+    expect(svg).toContain('<text class="axis-max" x="58" y="14" font-size="10" text-anchor="end" fill="#57606a">300 ms</text>');
+    expect(svg).toMatch(/<text class="axis-min"[^>]*>100 ms<\/text>/);
+    expect(svg).toContain('>2025-01-01</text>');
+    expect(svg).toContain('>2025-01-03</text>');
+    expect(svg).toContain('aria-label="duration of 0001_x up over 3 runs: 100 ms to 300 ms"');
+  });
+
+  it('highlights this run and gives every point a tooltip with its time, value and status', () => {
+    const svg = sparklineSvg('d', points, fmt);
+    expect(svg.match(/class="point current"/g)).toHaveLength(1);
+    expect(svg).toMatch(/<circle class="point current"[^>]*r="4"[^>]*><title>2025-01-03T00:00:00.000Z: 200 ms \(success, this run\)<\/title><\/circle>/);
+    expect(svg).toContain('<title>2025-01-02T00:00:00.000Z: 300 ms (error)</title>');
+    expect(svg).toMatch(/<circle class="point" [^>]*fill="#c62828"/);
+    // equal values draw a flat line in the middle
+    const flat = sparklineSvg('d', points.map((p) => ({ ...p, value: 5 })), fmt);
+    expect(new Set([...flat.matchAll(/cy="([\d.]+)"/g)].map((m) => m[1])).size).toBe(1);
+  });
+
+  it('escapes names, statuses, times and values', () => {
+    const hostile = '<script>alert("x")</script>&';
+    const svg = sparklineSvg(`rows of ${hostile}`, [{ ...points[0]!, at: `<i>'`, status: hostile }, points[2]!], (n) => `<${n}>`);
+    expect(svg).not.toContain('<script');
+    expect(svg).not.toContain('<i>');
+    expect(svg).toContain(`<title>${escapeHtml(`rows of ${hostile} over 2 runs`)}</title>`);
+    expect(svg).toContain(`<title>${escapeHtml(`<i>': <100> (${hostile})`)}</title>`);
+    expect(svg).toContain('&lt;200&gt;</text>');
+  });
+
+  it('shows the fewer-than-two-points case as text in the report, not as a chart', () => {
+    const one: MigrationTrend[] = [{ engine: 'pglite', migration: HOSTILE_MIGRATION, direction: 'up', points: [{ at: NOW, durationMs: 1, rowsChanged: 1, status: 'success' }] }];
+    const html = renderHtml(fixtureReport, { history: one });
+    expect(html).not.toContain('class="spark"');
+    expect(html).toContain(`<tr class="trend"><td class="mono">${escapeHtml(HOSTILE_MIGRATION)} up</td><td colspan="2" class="muted">not enough history yet (1 run recorded)</td></tr>`);
   });
 });
 
@@ -154,7 +236,7 @@ describe('renderHtml in chromium', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`chromium is needed to test the HTML report (Debian: apt-get install chromium); not found at ${CHROMIUM}`);
     const dir = mkdtempSync(join(tmpdir(), 'rehearse-html-'));
     const file = join(dir, 'report.html');
-    writeFileSync(file, renderHtml(fixtureReport));
+    writeFileSync(file, renderHtml(fixtureReport, { history }));
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
     try {
       const context = await browser.newContext({ offline: true, viewport: { width: 1100, height: 900 } });
@@ -191,6 +273,12 @@ describe('renderHtml in chromium', () => {
       const box = await page.locator('svg.timeline').first().boundingBox();
       expect(box!.width).toBeGreaterThan(600);
       expect(box!.height).toBeGreaterThan(100);
+
+      // the trends: two sparklines per migration with history, drawn with a size, this run highlighted
+      expect(await page.locator('svg.spark').count()).toBe(6);
+      const spark = await page.locator('#trends-0 svg.spark').first().boundingBox();
+      expect(spark!.width).toBeGreaterThan(200);
+      expect(await page.locator('svg.spark circle.current').count()).toBe(6);
 
       // hostile names are text: no script or <b> element exists, the names read as written
       expect(await page.locator('script').count()).toBe(0);

@@ -4,23 +4,25 @@
 // timeline of the steps as an SVG (one bar per step, proportional to its duration, grouped by
 // phase; under it the lock that blocked reads or writes and the longest measured blocked window),
 // the findings with their evidence, advice and docs link, and a `<details>` per step with its
-// statements. Everything that comes from the migrations or the data (names, messages, evidence)
+// statements, and with history given, sparklines of each change migration's duration and rows
+// changed across past runs, this run's point highlighted. Everything that comes from the migrations or the data (names, messages, evidence)
 // is escaped, in text, attributes and SVG titles alike. Pure: report in, text out.
 import { formatDuration, formatNumber } from '../../checks/advice.ts';
 import type { EvidenceValue, Finding, Severity } from '../../checks/finding.ts';
 import type { LockEvidence, Phase, StepEvidence, StepStatus, TargetEvidence } from '../../rehearsal/evidence.ts';
 import { verdictOf, type Report, type Verdict } from '../report.ts';
 import { blockedCell, docsLink, stepCells } from './markdown.ts';
+import type { MigrationTrend, TrendHistory } from '../../history/trends.ts';
 
 export interface HtmlOptions {
   /** Base URL of the docs (`https://github.com/org/rehearse/blob/main`): hazard links become absolute. */
   docsBaseUrl?: string;
   /**
-   * Past runs, for trend charts of each migration's duration and rows. The results store does not
-   * exist yet, so this stays `unknown` and only switches on a placeholder "trends" section: the
-   * charts themselves are built together with the history (issue 7, item 3).
+   * Past runs of the report's change migrations (history/trends.ts), for a "Trends" part per
+   * target: sparklines of each migration's duration and rows changed. `{ unavailable }` says why
+   * there are none; absent, the page has no trends at all.
    */
-  history?: unknown;
+  history?: TrendHistory;
 }
 
 /** Text or a double- or single-quoted attribute value: `& < > " '` as entities, control characters replaced. */
@@ -77,6 +79,8 @@ th { color: #57606a; font-weight: 600; font-size: 12px; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 .muted { color: #57606a; }
 .error-box { border: 1px solid #c62828; background: #fff5f5; border-radius: 4px; padding: 8px 12px; }
+table.trends td { vertical-align: middle; }
+.spark { display: block; }
 `;
 
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
@@ -92,10 +96,9 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
     body.push(`<p class="error-box">rehearse could not run${e ? ` (<code>${escapeHtml(e.code)}</code>): ${escapeHtml(e.message)}` : '.'}</p>`);
   }
   const labels = new Set(report.targets.map((t) => t.label));
-  report.targets.forEach((target, i) => body.push(...renderTarget(target, i, report.findings.filter((f) => f.target === target.label), options)));
+  report.targets.forEach((target, i) => body.push(...renderTarget(target, i, report.findings.filter((f) => f.target === target.label), options, report.startedAt)));
   const orphans = report.findings.filter((f) => !labels.has(f.target));
   if (orphans.length > 0) body.push('<section>', '<h2>Other findings</h2>', ...orphans.map((f) => renderFinding(f, options)), '</section>');
-  if (options.history !== undefined) body.push(...renderTrends());
   return [
     '<!doctype html>',
     '<html lang="en">',
@@ -129,7 +132,7 @@ function summaryLine(report: Report): string {
   );
 }
 
-function renderTarget(target: TargetEvidence, index: number, findings: Finding[], options: HtmlOptions): string[] {
+function renderTarget(target: TargetEvidence, index: number, findings: Finding[], options: HtmlOptions, startedAt: string): string[] {
   const d = target.dataset;
   const rows = Object.values(d.tableRows).reduce((a, b) => a + b, 0);
   const tables = Object.keys(d.tableRows).length;
@@ -151,6 +154,7 @@ function renderTarget(target: TargetEvidence, index: number, findings: Finding[]
   if (findings.length === 0) out.push('<p class="muted">No findings.</p>');
   else for (const f of findings) out.push(renderFinding(f, options));
   if (target.notes.length > 0) out.push('<h3>Notes</h3>', '<ul>', ...target.notes.map((n) => `<li>${escapeHtml(n)}</li>`), '</ul>');
+  if (options.history !== undefined) out.push(...renderTrends(target, index, options.history, startedAt));
   out.push('</section>');
   return out;
 }
@@ -351,10 +355,93 @@ function renderFinding(f: Finding, options: HtmlOptions): string {
   ].join('\n');
 }
 
+/** One point of a sparkline; `current` marks this run's. */
+export interface SparkPoint {
+  at: string;
+  value: number;
+  status: string;
+  current: boolean;
+}
+
+const SPARK_W = 260;
+const SPARK_H = 58;
+const SPARK_X = 64;
+const SPARK_PW = SPARK_W - SPARK_X - 8;
+const SPARK_Y = 6;
+const SPARK_PH = 32;
+const SPARK_LINE = '#0969da';
+const SPARK_CURRENT = '#bf3989';
+
 /**
- * Trend charts need the results store (history), which does not exist yet: with `history` given,
- * the section is there and says so. The charts come with the store.
+ * A small line chart of `points` (oldest first, at least 2): max and min on the left axis, the
+ * first and last run's dates under it, a `<title>` per point, this run's point larger and in its
+ * own colour. `what` names the chart (escaped here, as is everything else).
  */
-function renderTrends(): string[] {
-  return ['<section id="trends">', '<h2>Trends</h2>', '<p class="muted">Trend charts of each migration\'s duration and rows across history are not available yet.</p>', '</section>'];
+export function sparklineSvg(what: string, points: readonly SparkPoint[], format: (n: number) => string): string {
+  const values = points.map((p) => p.value);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const step = points.length > 1 ? SPARK_PW / (points.length - 1) : 0;
+  const x = (i: number) => r1(SPARK_X + i * step);
+  const y = (v: number) => r1(max === min ? SPARK_Y + SPARK_PH / 2 : SPARK_Y + SPARK_PH - ((v - min) / (max - min)) * SPARK_PH);
+  const colour = (status: string) => (status in STATUS_COLOURS ? STATUS_COLOURS[status as StepStatus] : '#6e7781');
+  const dots = points.map((p, i) => {
+    const title = `${p.at}: ${format(p.value)} (${p.status}${p.current ? ', this run' : ''})`;
+    const fill = p.current ? SPARK_CURRENT : p.status === 'success' ? SPARK_LINE : colour(p.status);
+    return `<circle class="${p.current ? 'point current' : 'point'}" cx="${x(i)}" cy="${y(p.value)}" r="${p.current ? 4 : 2.5}" fill="${fill}"${p.current ? ' stroke="#fff" stroke-width="1"' : ''}><title>${escapeHtml(title)}</title></circle>`;
+  });
+  const axisY = SPARK_Y + SPARK_PH;
+  const date = (at: string) => escapeHtml(at.slice(0, 10));
+  return [
+    `<svg class="spark" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${SPARK_W} ${SPARK_H}" width="${SPARK_W}" height="${SPARK_H}" role="img" aria-label="${escapeHtml(`${what} over ${points.length} runs: ${format(min)} to ${format(max)}`)}">`,
+    `<title>${escapeHtml(`${what} over ${points.length} runs`)}</title>`,
+    `<line x1="${SPARK_X - 2}" y1="${SPARK_Y}" x2="${SPARK_X - 2}" y2="${axisY}" stroke="#d0d7de"/>`,
+    `<line x1="${SPARK_X - 2}" y1="${axisY}" x2="${SPARK_X + SPARK_PW}" y2="${axisY}" stroke="#d0d7de"/>`,
+    `<text class="axis-max" x="${SPARK_X - 6}" y="${SPARK_Y + 8}" font-size="10" text-anchor="end" fill="#57606a">${escapeHtml(format(max))}</text>`,
+    `<text class="axis-min" x="${SPARK_X - 6}" y="${axisY}" font-size="10" text-anchor="end" fill="#57606a">${escapeHtml(format(min))}</text>`,
+    `<text x="${SPARK_X}" y="${SPARK_H - 4}" font-size="10" fill="#57606a">${date(points[0]?.at ?? '')}</text>`,
+    `<text x="${SPARK_X + SPARK_PW}" y="${SPARK_H - 4}" font-size="10" text-anchor="end" fill="#57606a">${date(points.at(-1)?.at ?? '')}</text>`,
+    `<polyline points="${points.map((p, i) => `${x(i)},${y(p.value)}`).join(' ')}" fill="none" stroke="${SPARK_LINE}" stroke-width="1.5"/>`,
+    ...dots,
+    '</svg>',
+  ].join('\n');
+}
+
+/**
+ * Per target, a row per change migration with two sparklines from history: its duration and the
+ * rows it changed. This run's point is the one recorded at the report's start time.
+ */
+function renderTrends(target: TargetEvidence, index: number, history: TrendHistory, startedAt: string): string[] {
+  const out = [`<div class="trends" id="trends-${index}">`, '<h3>Trends</h3>'];
+  if (!Array.isArray(history)) return [...out, `<p class="muted">Trends are unavailable: ${escapeHtml(history.unavailable)}</p>`, '</div>'];
+  const seen = new Set<string>();
+  const steps = target.steps.filter((s) => {
+    const key = `${s.migration}\u0000${s.direction}`;
+    if (s.phase !== 'change' || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (steps.length === 0) return [...out, '<p class="muted">No change migrations.</p>', '</div>'];
+  out.push(
+    `<p class="muted">The last runs recorded on ${escapeHtml(target.engine)}, oldest first; this run's point is the larger one.</p>`,
+    '<table class="trends">',
+    '<thead><tr><th>migration</th><th>duration</th><th>rows changed</th></tr></thead>',
+    '<tbody>',
+  );
+  for (const s of steps) {
+    const trend: MigrationTrend | undefined = history.find((t) => t.engine === target.engine && t.migration === s.migration && t.direction === s.direction);
+    const points = trend?.points ?? [];
+    const name = `<td class="mono">${escapeHtml(s.migration)} ${escapeHtml(s.direction)}</td>`;
+    if (points.length < 2) {
+      out.push(`<tr class="trend">${name}<td colspan="2" class="muted">not enough history yet (${points.length} run${points.length === 1 ? '' : 's'} recorded)</td></tr>`);
+      continue;
+    }
+    const spark = (value: (p: (typeof points)[number]) => number) => points.map((p) => ({ at: p.at, value: value(p), status: p.status, current: p.at === startedAt }));
+    const label = `${s.migration} ${s.direction}`;
+    out.push(
+      `<tr class="trend">${name}<td>${sparklineSvg(`duration of ${label}`, spark((p) => p.durationMs), formatDuration)}</td><td>${sparklineSvg(`rows changed by ${label}`, spark((p) => p.rowsChanged), formatNumber)}</td></tr>`,
+    );
+  }
+  out.push('</tbody>', '</table>', '</div>');
+  return out;
 }

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { closestMatch } from '../../config/suggest.ts';
 import type { Report } from '../report.ts';
+import type { TrendHistory } from '../../history/trends.ts';
 import { gerritLabelProblem, renderGerrit } from './gerrit.ts';
 import { renderGithub } from './github.ts';
 import { renderJunit } from './junit.ts';
@@ -72,6 +73,8 @@ export interface WriteReportsOptions {
   docsBaseUrl?: string;
   /** The label the gerrit reporter votes on (default `Verified`). */
   gerritLabel?: string;
+  /** Trends from history (or why there are none) for the html reporter; absent, no trends part. */
+  history?: TrendHistory;
 }
 
 /** What a reporter wrote where, for the CLI to say so. */
@@ -81,7 +84,7 @@ export interface WrittenReport {
   to: string;
 }
 
-export function renderReport(report: Report, name: ReporterName, docsBaseUrl?: string, gerritLabel?: string): string {
+export function renderReport(report: Report, name: ReporterName, docsBaseUrl?: string, gerritLabel?: string, history?: TrendHistory): string {
   switch (name) {
     case 'junit':
       return renderJunit(report);
@@ -92,7 +95,7 @@ export function renderReport(report: Report, name: ReporterName, docsBaseUrl?: s
     case 'gerrit':
       return renderGerrit(report, { docsBaseUrl, label: gerritLabel });
     case 'html':
-      return renderHtml(report, { ...(docsBaseUrl ? { docsBaseUrl } : {}) });
+      return renderHtml(report, { ...(docsBaseUrl ? { docsBaseUrl } : {}), ...(history !== undefined ? { history } : {}) });
   }
 }
 
@@ -103,7 +106,7 @@ export async function writeReports(report: Report, specs: readonly ReporterSpec[
   const docsBaseUrl = options.docsBaseUrl || env.REHEARSE_DOCS_URL || undefined;
   const written: WrittenReport[] = [];
   for (const spec of specs) {
-    const text = renderReport(report, spec.name, docsBaseUrl, options.gerritLabel);
+    const text = renderReport(report, spec.name, docsBaseUrl, options.gerritLabel, options.history);
     if (spec.file === undefined) {
       stdout(text);
       written.push({ name: spec.name, to: 'stdout' });
