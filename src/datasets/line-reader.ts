@@ -31,24 +31,31 @@ export class LineReader {
     return { text: next.value, number: ++this.#number };
   }
 
-  async *#linesOfFile(path: string): AsyncGenerator<string> {
-    // A decoder, not per-chunk toString: a UTF-8 character may straddle two chunks.
-    const decoder = new StringDecoder('utf8');
-    let rest = '';
-    for await (const bytes of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      this.bytesRead += bytes.length;
-      const chunk = rest + decoder.write(bytes);
-      let start = 0;
-      let newline: number;
-      while ((newline = chunk.indexOf('\n', start)) >= 0) {
-        yield chunk.slice(start, newline);
-        start = newline + 1;
-      }
-      rest = chunk.slice(start);
-    }
-    rest += decoder.end();
-    if (rest !== '') yield rest;
+  #linesOfFile(path: string): AsyncGenerator<string> {
+    return linesOf(createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, (bytes) => (this.bytesRead += bytes));
   }
+}
+
+/**
+ * The whole lines of a byte stream, a batch per chunk, each line without its `\n`; the last line
+ * may lack one. A decoder, not per-chunk toString: a UTF-8 character may straddle two chunks.
+ */
+export async function* lineBatchesOf(chunks: AsyncIterable<Buffer>, onChunk?: (bytes: number) => void): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const bytes of chunks) {
+    onChunk?.(bytes.length);
+    const lines = (rest + decoder.write(bytes)).split('\n');
+    rest = lines.pop()!;
+    if (lines.length > 0) yield lines;
+  }
+  rest += decoder.end();
+  if (rest !== '') yield [rest];
+}
+
+/** The same, a line at a time. */
+export async function* linesOf(chunks: AsyncIterable<Buffer>, onChunk?: (bytes: number) => void): AsyncGenerator<string> {
+  for await (const batch of lineBatchesOf(chunks, onChunk)) yield* batch;
 }
 
 async function* linesOfText(text: string): AsyncGenerator<string> {

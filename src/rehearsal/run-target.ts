@@ -104,7 +104,9 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     ...plan.change.map((m): StepRequest => ({ migration: m, direction: 'up', phase: 'change', versionAfter: m.versionNumber })),
   ];
   // Production sizes given on the command line or in the config win over the manifest's.
-  const productionRows = Object.keys(opts.productionRows ?? {}).length > 0 ? opts.productionRows : built.productionRows;
+  const fromManifest = Object.keys(opts.productionRows ?? {}).length === 0 && built.productionRows !== undefined;
+  const productionRows = fromManifest ? built.productionRows : opts.productionRows;
+  if (fromManifest) notes.push(`production row counts from the dataset's manifest (recorded at capture): ${Object.keys(built.productionRows!).length} tables`);
   const scale = plan.change.length > 0 ? await scaleRunsBeforeRehearsal({ ...opts, productionRows }, built.golden, scaleUps, tracking, notes, task) : undefined;
   const db = built.golden;
 
@@ -250,6 +252,8 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     ...(lockCapacity ? { lockCapacity } : {}),
     ...(scale ? { scaleRuns: scale.evidence } : {}),
     schemaDrift,
+    // The sizes the predictions use (run.ts): the flag or config, else the dataset's manifest.
+    ...(productionRows && Object.keys(productionRows).length > 0 ? { productionRows } : {}),
     ...(base ? { history: historyEvidence(base, plan, datasetVersion) } : {}),
     ...(previousQueries ? { previousQueries } : {}),
     steps,

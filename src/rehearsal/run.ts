@@ -93,11 +93,8 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
     signal?.removeEventListener('abort', onAbort);
     await closeQuietly(engine);
   }
-  // Production sizes: the flag or config, else what the dataset's manifest recorded at capture.
-  const manifestRows = target.dataset.productionRows;
-  const useManifest = Object.keys(req.productionRows).length === 0 && manifestRows !== undefined;
-  if (useManifest) target.notes.push(`production row counts from the dataset's manifest (recorded at capture): ${Object.keys(manifestRows).length} tables`);
-  predictTarget(target, useManifest ? manifestRows : req.productionRows);
+  // rehearseTarget chose the production sizes: the flag or config, else the dataset's manifest.
+  predictTarget(target, target.productionRows ?? {});
   events.emit({ type: 'target-finished', target: label, evidence: target });
 
   const findings: Finding[] = runChecks(createRegistry(builtinChecks), { target, limitsFor }, req.severity);

@@ -75,7 +75,7 @@ function growth(s: StepEvidence): string {
 }
 
 /** Per table: `patches`, `patches (+2 indexes)`, or `patches: 1 index` when only indexes were rebuilt. */
-function rewrittenTables(s: StepEvidence): string {
+export function rewrittenTables(s: StepEvidence): string {
   const byTable = new Map<string, { heap: boolean; indexes: number }>();
   for (const r of s.rewrites) {
     const t = byTable.get(r.table) ?? { heap: false, indexes: 0 };
@@ -90,7 +90,7 @@ function rewrittenTables(s: StepEvidence): string {
 }
 
 /** Measured blocking shorter than this is a busy machine's latency, not worth a place in the table. */
-const MEASURED_FLOOR_MS = 100;
+export const MEASURED_FLOOR_MS = 100;
 
 /**
  * Per table, how long reads (R) and writes (W) were blocked: measured by the probes where they ran

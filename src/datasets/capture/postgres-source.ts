@@ -9,6 +9,7 @@ import { connectReadOnly } from '../../engines/postgres/read-only-client.ts';
 import { parsePostgresUrl, type ServerUrl } from '../../engines/url.ts';
 import { EnvironmentError } from '../../errors.ts';
 import type { DatasetForeignKey } from '../dir/manifest.ts';
+import { lineBatchesOf } from '../line-reader.ts';
 import { decodeRow, type Field } from '../dir/tsv.ts';
 import type { SharedSnapshot, SourceSnapshot, SourceTable } from './source.ts';
 
@@ -82,19 +83,11 @@ class PostgresSnapshot implements SourceSnapshot {
 
   /** COPY … TO STDOUT as batches of whole lines (a chunk's worth each: one await per chunk, not per row). */
   private async *copyLines(sql: string): AsyncIterable<string[]> {
-    const stream = this.client.query(copyTo(sql));
-    let rest = '';
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const text = rest + chunk.toString('utf8');
-        const lines = text.split('\n');
-        rest = lines.pop() ?? '';
-        if (lines.length > 0) yield lines;
-      }
+      yield* lineBatchesOf(this.client.query(copyTo(sql)) as AsyncIterable<Buffer>);
     } catch (error) {
       throw new EnvironmentError('ENGINE_FAILED', `cannot read on ${this.url.redacted}: ${driverReason(error, this.url)} (${sql.slice(0, 120)})`, { cause: scrubbedCause(error, this.url) });
     }
-    if (rest !== '') yield [rest];
   }
 
   async sample(table: SourceTable, column: string, limit: number): Promise<string[]> {

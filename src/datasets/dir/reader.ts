@@ -2,11 +2,11 @@
 // rehearse reads, and its data files, streamed — gunzip, SHA-256 and line count in one pass, so
 // memory stays flat whatever a table's size and a truncated or altered file is caught by the very
 // read that uses it.
+import { linesOf } from '../line-reader.ts';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import * as z from 'zod';
 import { errorMap } from '../../config/issues.ts';
@@ -361,21 +361,8 @@ export async function* verifiedDataChunks(dir: string, table: DatasetTable, onEn
  * The lines of a data file's checked content, each without its newline (see verifiedDataChunks
  * for what is checked and when).
  */
-export async function* tableLines(dir: string, table: DatasetTable): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  for await (const bytes of verifiedDataChunks(dir, table)) {
-    const chunk = rest + decoder.write(bytes);
-    let start = 0;
-    let newline: number;
-    while ((newline = chunk.indexOf('\n', start)) >= 0) {
-      yield chunk.slice(start, newline);
-      start = newline + 1;
-    }
-    rest = chunk.slice(start);
-  }
-  rest += decoder.end();
-  if (rest !== '') yield rest;
+export function tableLines(dir: string, table: DatasetTable): AsyncGenerator<string> {
+  return linesOf(verifiedDataChunks(dir, table));
 }
 
 /**

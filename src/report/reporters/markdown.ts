@@ -4,6 +4,7 @@
 // severity with advice and a link to the hazard's docs page, and the target's notes folded away.
 // Everything that comes from the migrations or the data (names, messages) is escaped: it can
 // neither break a table nor inject HTML. Pure: report in, text out.
+import { MEASURED_FLOOR_MS, rewrittenTables } from '../console-summary.ts';
 import { formatBytes, formatDuration, formatNumber } from '../../checks/advice.ts';
 import { measuredPerTable, probesAtProductionSize } from '../../checks/measured-blocking.ts';
 import type { Finding, Severity } from '../../checks/finding.ts';
@@ -18,9 +19,6 @@ export interface MarkdownOptions {
 
 /** A hidden marker a bot can look for to update its previous comment instead of adding one. */
 export const COMMENT_MARKER = '<!-- rehearse-report -->';
-
-/** Measured blocking shorter than this is a busy machine's latency (as in the console summary). */
-const MEASURED_FLOOR_MS = 100;
 
 /**
  * Inline text from the migrations or the data: HTML's `&`, `<`, `>` as entities, Markdown's
@@ -107,7 +105,7 @@ export function stepCells(s: StepEvidence): string[] {
     status,
     skipped ? '' : arrow(formatDuration(s.durationMs), s.predicted && formatDuration(s.predicted.durationMs)),
     skipped ? '' : blockedCell(s),
-    rewritesCell(s),
+    rewrittenTables(s),
     skipped ? '' : arrow(formatNumber(rowsChanged(s, () => false)), s.predicted && formatNumber(s.predicted.rowsChanged)),
     s.walBytes === undefined ? '' : arrow(formatBytes(s.walBytes), s.predicted?.walBytes === undefined ? undefined : formatBytes(s.predicted.walBytes)),
   ];
@@ -147,19 +145,6 @@ export function blockedCell(s: StepEvidence): string {
   if (!best) return '';
   const what = best.reads && best.writes ? 'reads and writes' : best.reads ? 'reads' : 'writes';
   return `${what} ${arrow(formatDuration(best.ms), formatDuration(best.at))} (${best.table}, inferred)`;
-}
-
-/** Tables whose data was rewritten, with the indexes rebuilt: `patches (+2 indexes)`. */
-function rewritesCell(s: StepEvidence): string {
-  const byTable = new Map<string, { heap: boolean; indexes: number }>();
-  for (const r of s.rewrites) {
-    const t = byTable.get(r.table) ?? { heap: false, indexes: 0 };
-    if (r.relationKind === 'index') t.indexes++;
-    else t.heap = true;
-    byTable.set(r.table, t);
-  }
-  const plural = (n: number) => `${n} ${n === 1 ? 'index' : 'indexes'}`;
-  return [...byTable].map(([table, t]) => (t.heap ? (t.indexes > 0 ? `${table} (+${plural(t.indexes)})` : table) : `${table}: ${plural(t.indexes)}`)).join(', ');
 }
 
 const GROUPS: { severity: Severity; title: string }[] = [
