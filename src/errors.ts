@@ -10,9 +10,11 @@ export type ErrorCode =
   | 'SQL_SYNTAX'
   | 'DATASET_INVALID'
   | 'DATASET_RESTORE_FAILED'
+  | 'BLOB_INVALID'
   | 'ENGINE_UNREACHABLE'
   | 'ENGINE_FAILED'
   | 'UNSAFE_TARGET'
+  | 'SANDBOX_UNAVAILABLE'
   | 'INTERRUPTED';
 
 /** Where in a file a problem is: shown as `file:line:column`. */

@@ -7,8 +7,29 @@ import { runCommand, RUN_EXAMPLES } from './run-command.ts';
 import { CAPTURE_EXAMPLES, CAPTURE_NOTES, DEFAULT_LIMIT, queriesCaptureCommand } from './queries-command.ts';
 import { registerDatasetCommands } from './dataset-command.ts';
 import { registerLimitsCommand } from './limits-command.ts';
+import { registerMergeCommand } from './merge-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; anything else is a usage error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`rehearse: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (!(error instanceof RehearseError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+/** The command tree; each command's action reports its exit status through `setExitCode`. */
+export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('rehearse')
     .description(
       "Rehearse a change's database migrations on a production-shaped dataset, on the real engine; " +
@@ -20,7 +41,6 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .addHelpText('after', `\nExamples:\n${RUN_EXAMPLES}\nDocs: README.md, docs/hazards/README.md`);
 
-  let exitCode = 0;
   program
     .command('run')
     .description('rehearse the migrations above the dataset\'s version: change, rollback, reapply; report and gate')
@@ -40,18 +60,20 @@ export async function main(argv: string[]): Promise<number> {
     .option('--lock-queue [duration]', 'lock-queue rehearsal: before each step of the change, keep a transaction that read its tables open this long (default 5s), as a long report query would, and measure the queue that forms behind a DDL waiting for it')
     .option('--no-lock-queue', 'no lock-queue rehearsal, even if the config asks for one')
     .option('--json <file>', 'write the JSON report (schemaVersion 1) to this file')
-    .option('--reporter <name[=file]>', 'also write a report: junit=FILE (JUnit XML), markdown[=FILE] (pull-request comment), github[=FILE] (GitHub Actions annotations, Markdown in the job summary), gerrit=FILE (Gerrit review JSON with a Verified vote), html=FILE (one offline page: timeline, findings, statements); stdout without a file; repeatable; replaces the config file\'s reporters', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--reporter <name[=file]>', 'also write a report: junit=FILE (JUnit XML), markdown[=FILE] (pull-request comment), github[=FILE] (GitHub Actions annotations, Markdown in the job summary), gerrit=FILE (Gerrit review JSON with a Verified vote), html=FILE (one offline page: timeline, findings, statements), blob[=FILE] (the event stream, for merge-reports; default blob-report/rehearse-<i>-of-<n>.jsonl); stdout without a file; repeatable; replaces the config file\'s reporters', (v: string, prev: string[] = []) => [...prev, v])
     .option('--docs-base-url <url>', 'base URL for the hazard docs links in reports (default the config\'s docsBaseUrl, else $REHEARSE_DOCS_URL, else relative docs/hazards/<id>.md)')
     .option('--gerrit-label <name>', 'the label the gerrit reporter votes on (default the config\'s gerritLabel, else Verified)')
     .option('--history <file|url>', 'record the run\'s evidence in this history store: a SQLite file or a postgres:// URL the CI workers share (default .rehearse/history.db in the current directory; docs/history.md)')
     .option('--no-history', 'record nothing')
     .option('--learned-limits', 'use limits learned from the history for migrations the config sets none for (they only tighten; see rehearse limits)')
     .option('--no-learned-limits', 'ignore learned limits even if the config asks for them')
+    .option('--target <name>', "rehearse only this target of the config's targets: list (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--shard <i/n>', "rehearse the i-th of n shares of the targets (target k goes to shard k mod n + 1); write a blob with --reporter blob and join the shards with rehearse merge-reports")
     .option('--no-progress', 'no live progress display')
     .option('--quiet', 'no progress and no step table: only the findings and the verdict (the JSON report and reporters are unchanged)')
     .addHelpText('after', `\nExamples:\n${RUN_EXAMPLES}\nExit status: 0 pass, 1 fail (an error finding), 2 usage or configuration error, 3 rehearse could not run.`)
     .action(async (flags) => {
-      exitCode = await runCommand(flags);
+      setExitCode(await runCommand(flags));
     });
 
   program
@@ -66,27 +88,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--database <name>', "whose statements to capture (default: the URL's database)")
     .addHelpText('after', `\nExamples:\n${CAPTURE_EXAMPLES}\n${CAPTURE_NOTES}\n\nExit status: 0 written, 2 usage error, 3 could not read the server.`)
     .action(async (flags) => {
-      exitCode = await queriesCaptureCommand(flags);
+      setExitCode(await queriesCaptureCommand(flags));
     });
 
-  registerLimitsCommand(program, (code) => {
-    exitCode = code;
-  });
-
-  registerDatasetCommands(program, (code) => {
-    exitCode = code;
-  });
-
-  try {
-    await program.parseAsync(argv);
-    return exitCode;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here with code 0; anything else is a usage error.
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    process.stderr.write(`rehearse: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (!(error instanceof RehearseError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    return exitCodeFor(error);
-  }
+  registerMergeCommand(program, setExitCode);
+  registerLimitsCommand(program, setExitCode);
+  registerDatasetCommands(program, setExitCode);
+  return program;
 }

@@ -2,15 +2,17 @@
 // the exit status. Scratch databases are dropped on Ctrl-C and SIGTERM too.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { loadRunOptions } from '../config/run-options.ts';
+import { loadRunOptions, type RunOptions } from '../config/run-options.ts';
+import type { EngineKind } from '../engines/engine.ts';
+import { blobHeader } from '../report/blob.ts';
 import { exitCodeFor, RehearseError } from '../errors.ts';
 import { ansiStyle, plainStyle, renderSummary } from '../report/console-summary.ts';
 import { plainProgress, withLiveProgress } from '../report/progress.ts';
 import { writeReports } from '../report/reporters/index.ts';
 import type { Report } from '../report/report.ts';
-import { EventStream } from '../rehearsal/events.ts';
+import { EventStream, type RunEvent } from '../rehearsal/events.ts';
 import { errorReport, runRehearsal } from '../rehearsal/run.ts';
-import { mergeLearned } from '../history/learn.ts';
+import { type LearnedInForce, mergeLearned } from '../history/learn.ts';
 import { loadLearned, loadTrends, recordRun } from '../history/run-history.ts';
 import { describeLocation } from '../history/store.ts';
 
@@ -73,19 +75,26 @@ export interface RunFlags {
   progress: boolean;
   /** `--quiet`: no progress, and only the findings and the verdict on the console. */
   quiet?: boolean;
+  /** `--target NAME`, repeatable. */
+  target?: string[];
+  /** `--shard INDEX/TOTAL`. */
+  shard?: string;
 }
 
 export async function runCommand(flags: RunFlags): Promise<number> {
   const cwd = process.cwd();
+  const note = (line: string) => void process.stderr.write(`${line}\n`);
   // Reporters (flags, else the config's `reporters:`) are checked while the options resolve,
   // before anything runs: a typo is a usage error, not a lost report.
-  let options = await loadRunOptions(flags, cwd);
-  const note = (line: string) => void process.stderr.write(`${line}\n`);
-  // Learned limits fill in what the config does not set (docs/history.md).
-  const learned = options.learnedLimits ? mergeLearned(options.perMigrationLimits, options.limits, await loadLearned(options.history, options.engine, note)) : undefined;
-  if (learned) options = { ...options, perMigrationLimits: learned.perMigrationLimits };
+  let options = await loadRunOptions(flags, cwd, { note });
+  // Learned limits fill in what the config does not set (docs/history.md), per target's engine.
+  const learned = options.learnedLimits ? await learnedByEngine(options, note) : undefined;
+  if (learned) options = { ...options, targets: options.targets.map((t) => ({ ...t, perMigrationLimits: learned.get(t.engine)!.perMigrationLimits })) };
 
   const events = new EventStream();
+  // The blob reporter writes the stream itself, for merge-reports to replay.
+  const recorded: RunEvent[] = [];
+  if (options.reporters.some((r) => r.name === 'blob')) events.subscribe((event) => recorded.push(event));
   const progress = flags.progress && !flags.quiet;
   const interactive = progress && process.stderr.isTTY === true && !process.env.CI;
   const stopHeartbeat = !interactive && progress ? plainProgress(events, (line) => process.stderr.write(`${line}\n`)) : undefined;
@@ -103,12 +112,16 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   let exitCode: number;
   try {
     const work = () => runRehearsal(options, events, controller.signal);
-    report = interactive ? await withLiveProgress(events, 'rehearse', work) : await work();
-    exitCode = report.verdict === 'pass' ? 0 : 1;
+    const outcome = interactive ? await withLiveProgress(events, 'rehearse', work) : await work();
+    report = outcome.report;
+    // A target that could not run: 3 when its server or engine failed, 2 when its input was wrong.
+    exitCode = outcome.failures.length > 0 ? Math.max(...outcome.failures.map((f) => exitCodeFor(f.error))) : report.verdict === 'pass' ? 0 : 1;
+    for (const f of outcome.failures) if (!(f.error instanceof RehearseError) && f.error instanceof Error && f.error.stack) process.stderr.write(`${f.error.stack}\n`);
   } catch (error) {
     // The JSON report is written even when rehearse could not run (verdict `error`), so a CI
     // script always finds one; the exit status tells a usage error (2) from a failure to run (3).
-    report = errorReport(error, startedAt, options.limits);
+    report = { ...errorReport(error, startedAt, options.limits), ...(options.shard ? { shard: options.shard } : {}) };
+    events.emit({ type: 'run-finished', report });
     exitCode = exitCodeFor(error);
     if (!(error instanceof RehearseError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   } finally {
@@ -117,12 +130,12 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     process.removeListener('SIGTERM', onSignal);
   }
   if (controller.signal.aborted) exitCode = 130;
-  if (learned) report.limits.learned = { store: describeLocation(options.history), migrations: learned.fromHistory };
+  if (learned) report.limits.learned = learnedInReport(learned, describeLocation(options.history));
   // An interrupted run's evidence is partial: it does not go into history.
   if (!controller.signal.aborted) await recordRun(report, options.history, cwd, note);
 
   const style = process.stdout.isTTY && !process.env.NO_COLOR ? ansiStyle : plainStyle;
-  if (report.verdict === 'error') process.stderr.write(`rehearse: ${report.error?.message}\n`);
+  if (report.verdict === 'error' && report.targets.length === 0) process.stderr.write(`rehearse: ${report.error?.message}\n`);
   else process.stdout.write(`${renderSummary(report, style, { quiet: flags.quiet === true })}\n`);
   if (options.jsonPath) {
     await mkdir(dirname(options.jsonPath), { recursive: true });
@@ -131,8 +144,24 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   }
   // The html reporter's trends: read after this run was recorded; a store that cannot be read is said on the page.
   const history = options.history.kind !== 'off' && options.reporters.some((r) => r.name === 'html') ? await loadTrends(report, options.history) : undefined;
-  for (const w of await writeReports(report, options.reporters, { cwd, docsBaseUrl: options.docsBaseUrl, gerritLabel: options.gerritLabel, history })) {
+  const blob = { header: blobHeader(options.matrix, options.shard), events: recorded };
+  for (const w of await writeReports(report, options.reporters, { cwd, docsBaseUrl: options.docsBaseUrl, gerritLabel: options.gerritLabel, history, blob })) {
     if (w.to !== 'stdout') process.stderr.write(`rehearse: ${w.name} report written to ${w.to}\n`);
   }
   return exitCode;
+}
+
+/** The learned limits for each engine among the targets, merged with the configured ones. */
+async function learnedByEngine(options: RunOptions, note: (line: string) => void): Promise<Map<EngineKind, LearnedInForce>> {
+  const byEngine = new Map<EngineKind, LearnedInForce>();
+  for (const engine of new Set(options.targets.map((t) => t.engine))) {
+    byEngine.set(engine, mergeLearned(options.perMigrationLimits, options.limits, await loadLearned(options.history, engine, note)));
+  }
+  return byEngine;
+}
+
+/** `limits.learned` in the report: per migration, or per engine when the targets use several. */
+function learnedInReport(learned: Map<EngineKind, LearnedInForce>, store: string): Record<string, unknown> {
+  if (learned.size === 1) return { store, migrations: [...learned.values()][0]!.fromHistory };
+  return { store, engines: Object.fromEntries([...learned].map(([engine, l]) => [engine, l.fromHistory])) };
 }

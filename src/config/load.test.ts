@@ -358,7 +358,7 @@ reporters:
     });
     const lines = (await loadError(join(dir, 'rehearse.config.yaml'))).message.split('\n');
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/rehearse\.config\.yaml:3:5: reporters\.0: unknown reporter "junt"; did you mean junit\? valid reporters: junit, markdown, github, gerrit, html$/);
+    expect(lines[0]).toMatch(/rehearse\.config\.yaml:3:5: reporters\.0: unknown reporter "junt"; did you mean junit\? valid reporters: junit, markdown, github, gerrit, html, blob$/);
     expect(lines[1]).toMatch(/rehearse\.config\.yaml:4:5: reporters\.1: gerrit needs an output file, e\.g\. gerrit=reports\/review\.json$/);
     expect(lines[2]).toMatch(/rehearse\.config\.yaml:5:13: reporters\.2\.name: unknown reporter "gerit"; did you mean gerrit\?/);
     expect(lines[3]).toMatch(/rehearse\.config\.yaml:6:26: reporters\.3\.file: junit: the file name is empty$/);
@@ -387,5 +387,47 @@ export default defineConfig({ reporters: ['junit=out/r.xml', { name: 'gerrit', f
       { name: 'junit', file: resolve(dir, 'out/r.xml') },
       { name: 'gerrit', file: resolve(dir, 'out/review.json') },
     ]);
+  });
+});
+
+describe('targets in a config file', () => {
+  it('reads the matrix with dataset paths relative to the config', async () => {
+    const dir = project({
+      'rehearse.config.yaml': `dataset: { path: seed.sql, version: "0004" }
+targets:
+  - name: pg15
+    engine: postgres
+    url: postgres://ci@db:5432/postgres
+    productionRows: { orders: 1.5M }
+  - engine: sqlite
+    dataset: { path: data/small.sql }
+`,
+    });
+    const config = await loadConfigFile(join(dir, 'rehearse.config.yaml'));
+    expect(config.targets).toEqual([
+      { name: 'pg15', engine: 'postgres', url: 'postgres://ci@db:5432/postgres', productionRows: { orders: 1_500_000 } },
+      { engine: 'sqlite', dataset: { path: resolve(dir, 'data/small.sql') } },
+    ]);
+  });
+
+  it('names each bad target entry at its line: a repeated name, an unknown key, a bad engine, an empty list', async () => {
+    const repeated = project({ 'rehearse.config.yaml': 'targets:\n  - name: pg\n  - name: pg\n    engine: sqlite\n' });
+    expect((await loadError(join(repeated, 'rehearse.config.yaml'))).message).toMatch(/rehearse\.config\.yaml:3:11: targets\.1\.name: target name "pg" is already used by targets\[0\]$/);
+    const dir = project({
+      'rehearse.config.yaml': `targets:
+  - name: pg
+  - name: pg2
+    engine: oracle
+  - { name: " padded", datset: x.sql }
+`,
+    });
+    const lines = (await loadError(join(dir, 'rehearse.config.yaml'))).message.split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/rehearse\.config\.yaml:4:13: targets\.1\.engine: unknown engine oracle; expected one of pglite, postgres, mysql, sqlite$/),
+      expect.stringMatching(/rehearse\.config\.yaml:5:13: targets\.2\.name: expected a target name like "pg15-prod" \(1 to 64 printable characters\), got " padded"$/),
+      expect.stringMatching(/rehearse\.config\.yaml:5:\d+: targets\.2\.datset: unknown key/),
+    ]);
+    const empty = project({ 'rehearse.config.yaml': 'targets: []\n' });
+    expect((await loadError(join(empty, 'rehearse.config.yaml'))).message).toMatch(/:1:10: targets: expected at least one target/);
   });
 });

@@ -105,6 +105,9 @@ function resolveConfig(config: ParsedConfig, file: string): ResolvedConfigFile {
     url: config.url,
     dataset: config.dataset && { path: fromConfigDir(config.dataset.path), version: config.dataset.version },
     productionRows: config.productionRows,
+    ...(config.targets !== undefined
+      ? { targets: config.targets.map((t) => definedOnly({ ...t, dataset: t.dataset && definedOnly({ path: fromConfigDir(t.dataset.path), version: t.dataset.version }) })) }
+      : {}),
     ...(config.base !== undefined ? { base: config.base } : {}),
     ...(config.previousQueries !== undefined ? { previousQueries: fromConfigDir(config.previousQueries) } : {}),
     limits: definedOnly(limits),

@@ -49,14 +49,12 @@ describe('resolveRunOptions', () => {
     expect(resolveRunOptions(undefined, { dataset: 'seed.sql' }, cwd)).toEqual({
       migrationsDir: '/repo/migrations',
       source: 'golang-migrate',
-      engine: 'pglite',
-      url: undefined,
-      dataset: { path: '/repo/seed.sql' },
+      targets: [{ label: 'pglite', engine: 'pglite', url: undefined, dataset: { path: '/repo/seed.sql' }, productionRows: {} }],
+      matrix: ['pglite'],
       limits: DEFAULT_LIMITS,
       perMigrationLimits: {},
       severity: {},
       jsonPath: undefined,
-      productionRows: {},
       scale: { mode: 'auto', fractions: [0.25, 0.5] },
       probes: true,
       base: undefined,
@@ -84,10 +82,7 @@ describe('resolveRunOptions', () => {
     });
     expect(resolveRunOptions(file, {}, cwd)).toMatchObject({
       migrationsDir: '/repo/ci/sql',
-      engine: 'postgres',
-      url: 'postgres://ci@db/postgres',
-      dataset: { path: '/repo/ci/seed.sql', version: '0004' },
-      productionRows: { patches: 1_750_000 },
+      targets: [{ label: 'postgres@db', engine: 'postgres', url: 'postgres://ci@db/postgres', dataset: { path: '/repo/ci/seed.sql', version: '0004' }, productionRows: { patches: 1_750_000 } }],
       limits: { ...DEFAULT_LIMITS, blockingLockMs: 500 },
       perMigrationLimits: { '0005': { rowsChanged: 5_000_000 } },
       severity: { 'table-rewrite': 'warning' },
@@ -117,16 +112,13 @@ describe('resolveRunOptions', () => {
     };
     expect(resolveRunOptions(file, flags, cwd)).toMatchObject({
       migrationsDir: '/repo/db/migrations',
-      engine: 'pglite',
-      url: 'postgres://other@db2/postgres',
       // The config's version belongs to the config's dataset, not to the file named by --dataset.
-      dataset: { path: '/dumps/prod.sql' },
+      targets: [{ engine: 'pglite', url: 'postgres://other@db2/postgres', dataset: { path: '/dumps/prod.sql' }, productionRows: { projects: 12 } }],
       jsonPath: '/repo/out.json',
-      productionRows: { projects: 12 },
       base: 'origin/main',
       previousQueriesPath: '/repo/queries.sql',
     });
-    expect(resolveRunOptions(file, flags, cwd).dataset).not.toHaveProperty('version');
+    expect(resolveRunOptions(file, flags, cwd).targets[0]!.dataset).not.toHaveProperty('version');
   });
 
   it('takes base and previousQueries from the config when no flag gives them', () => {
@@ -157,8 +149,8 @@ describe('resolveRunOptions', () => {
 
   it('combines --dataset-version with either dataset path', () => {
     const file = config({ dataset: { path: '/repo/ci/seed.sql', version: '0004' } });
-    expect(resolveRunOptions(file, { datasetVersion: '0007' }, cwd).dataset).toEqual({ path: '/repo/ci/seed.sql', version: '0007' });
-    expect(resolveRunOptions(file, { dataset: 's.sql', datasetVersion: '0002' }, cwd).dataset).toEqual({
+    expect(resolveRunOptions(file, { datasetVersion: '0007' }, cwd).targets[0]!.dataset).toEqual({ path: '/repo/ci/seed.sql', version: '0007' });
+    expect(resolveRunOptions(file, { dataset: 's.sql', datasetVersion: '0002' }, cwd).targets[0]!.dataset).toEqual({
       path: '/repo/s.sql',
       version: '0002',
     });
@@ -181,7 +173,7 @@ describe('resolveRunOptions', () => {
       /^engine postgres needs a server to create scratch databases on: pass --url postgres:\/\/user@host:5432\/postgres or set url in/,
     );
     expect(() => resolveRunOptions(config({ engine: 'postgres' }), { dataset: 'd.sql' }, cwd)).toThrow(/engine postgres needs a server/);
-    expect(resolveRunOptions(config({ url: 'postgres://ci@db/postgres' }), { engine: 'postgres', dataset: 'd.sql' }, cwd).url).toBe(
+    expect(resolveRunOptions(config({ url: 'postgres://ci@db/postgres' }), { engine: 'postgres', dataset: 'd.sql' }, cwd).targets[0]!.url).toBe(
       'postgres://ci@db/postgres',
     );
   });
@@ -242,7 +234,7 @@ describe('reporters, docs base URL and Gerrit label', () => {
 
   it('checks --reporter and --gerrit-label before asking for anything else', () => {
     expect(usageError(() => resolveRunOptions(undefined, { reporter: ['junt=x.xml'] }, cwd)).message).toBe(
-      '--reporter: unknown reporter "junt"; did you mean junit? valid reporters: junit, markdown, github, gerrit, html',
+      '--reporter: unknown reporter "junt"; did you mean junit? valid reporters: junit, markdown, github, gerrit, html, blob',
     );
     expect(usageError(() => resolveRunOptions(undefined, { reporter: ['gerrit'] }, cwd)).message).toMatch(/gerrit needs an output file/);
     expect(usageError(() => resolveRunOptions(file, { gerritLabel: 'Verified+1' }, cwd)).message).toMatch(/^--gerrit-label: expected a Gerrit label name/);
@@ -297,7 +289,7 @@ describe('loadRunOptions', () => {
     expect(options).toMatchObject({
       configFile: join(dir, 'rehearse.config.yaml'),
       migrationsDir: join(dir, 'm'),
-      dataset: { path: join(dir, 'seed.sql'), version: '0004' },
+      targets: [{ dataset: { path: join(dir, 'seed.sql'), version: '0004' } }],
       limits: { ...DEFAULT_LIMITS, walBytes: 1024 ** 3 },
     });
     // The same file loaded on its own gives the same figures.

@@ -4,10 +4,10 @@
 // the config file's directory (load.ts has already made those absolute).
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS } from '../checks/limits.ts';
-import type { EngineKind } from '../engines/engine.ts';
-import { redactUrl } from '../engines/url.ts';
 import { UsageError } from '../errors.ts';
-import { displayPath, findConfigFile, loadConfigFile, type LoadConfigOptions } from './load.ts';
+import { findConfigFile, loadConfigFile, type LoadConfigOptions } from './load.ts';
+import { parseShard, pickTargets, resolveTargets } from './targets.ts';
+import { shardTargets } from '../report/report.ts';
 import type { RunRequest } from '../rehearsal/run.ts';
 import { parseGerritLabel, parseReporterSpec, type ReporterSpec } from '../report/reporters/index.ts';
 import { DEFAULT_SCALE_FRACTIONS, type ScaleOption } from '../rehearsal/scale-runs.ts';
@@ -15,7 +15,7 @@ import { lockQueueValue } from './schema.ts';
 import type { ResolvedConfigFile } from './types.ts';
 import { DEFAULT_HISTORY_PATH, historyLocation, type HistoryLocation } from '../history/store.ts';
 import { COUNT_EXPECTED, parseCount } from './units.ts';
-import { describeValue, engineOfUrl, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
+import { describeValue, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
 
 /** `rehearse run` flags as the CLI parsed them (strings, unchecked). */
 export interface CliRunFlags {
@@ -46,6 +46,10 @@ export interface CliRunFlags {
   history?: string | false;
   /** `--learned-limits` (true) / `--no-learned-limits` (false). */
   learnedLimits?: boolean;
+  /** `--target NAME`, repeatable: only these targets of the config's matrix. */
+  target?: string[];
+  /** `--shard INDEX/TOTAL`: this worker's share of the targets. */
+  shard?: string;
 }
 
 /** What a run needs (`RunRequest`), plus what the command line does around it. */
@@ -73,15 +77,14 @@ export interface RunOptions extends RunRequest {
 export async function loadRunOptions(
   flags: CliRunFlags & { config?: string },
   cwd: string,
-  options: LoadConfigOptions = {},
+  options: LoadConfigOptions & { note?: (line: string) => void } = {},
 ): Promise<RunOptions> {
   const path = flags.config !== undefined ? resolve(cwd, flags.config) : findConfigFile(cwd);
   const file = path === undefined ? undefined : await loadConfigFile(path, options);
-  return resolveRunOptions(file, flags, cwd);
+  return resolveRunOptions(file, flags, cwd, options.note);
 }
 
-export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: CliRunFlags, cwd: string): RunOptions {
-  const configName = file ? displayPath(file.file) : 'rehearse.config.yaml';
+export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: CliRunFlags, cwd: string, note?: (line: string) => void): RunOptions {
   const fromCwd = (p: string | undefined) => (p === undefined ? undefined : resolve(cwd, p));
   // Reporters first: a typo in one is a usage error before anything else is asked for.
   // Flags replace the config's list whole (a CI job picks its own outputs); a flag's file is
@@ -95,45 +98,21 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
       : (file?.reporters ?? []);
   const gerritLabel = flags.gerritLabel !== undefined ? parseGerritLabel(flags.gerritLabel) : file?.gerritLabel;
 
-  const engine = (checked('--engine', flags.engine, engineProblem) as EngineKind | undefined) ?? file?.engine ?? 'pglite';
-  const url = checked('--url', flags.url, urlProblem) ?? file?.url;
-  const example = { postgres: 'postgres://user@host:5432/postgres', mysql: 'mysql://user@host:3306/' };
-  if ((engine === 'postgres' || engine === 'mysql') && url === undefined) {
-    throw new UsageError(
-      'USAGE',
-      `engine ${engine} needs a server to create scratch databases on: pass --url ${example[engine]} or set url in ${configName}`,
-    );
-  }
-  // A URL of the other family would fail later with a driver's protocol error: say it now.
-  const urlEngine = url === undefined ? undefined : engineOfUrl(url);
-  if ((engine === 'postgres' || engine === 'mysql') && urlEngine !== undefined && urlEngine !== engine) {
-    throw new UsageError('USAGE', `engine ${engine} needs a ${engine} server, but the url is a ${urlEngine} one (${redactUrl(url!)}): pass --engine ${urlEngine}, or a url like ${example[engine]}`);
-  }
-
-  // --dataset replaces the config's dataset whole: a version describes one seed script, and
-  // carrying it over to another file would apply that file at the wrong version.
-  const datasetPath = fromCwd(nonEmpty('--dataset', flags.dataset, 'a file path')) ?? file?.dataset?.path;
-  const datasetVersion =
-    nonEmpty('--dataset-version', flags.datasetVersion, 'a migration version like 0004') ??
-    (flags.dataset === undefined ? file?.dataset?.version : undefined);
-  if (datasetPath === undefined) {
-    throw new UsageError(
-      'USAGE',
-      `no dataset: pass --dataset FILE (a pg_dump plain-SQL dump or a seed script) or set dataset.path in ${configName}`,
-    );
-  }
+  const productionRows = flags.productionRows !== undefined ? parseProductionRows(flags.productionRows) : undefined;
+  const matrix = resolveTargets(file, { engine: flags.engine, url: flags.url, dataset: flags.dataset, datasetVersion: flags.datasetVersion, productionRows }, cwd, note);
+  const picked = flags.target !== undefined && flags.target.length > 0 ? pickTargets(matrix, flags.target) : matrix;
+  const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
 
   return {
     migrationsDir: fromCwd(nonEmpty('--migrations', flags.migrations, 'a directory')) ?? file?.migrations ?? resolve(cwd, 'migrations'),
     source: (checked('--source', flags.source, sourceProblem) as MigrationSource | undefined) ?? file?.source ?? 'golang-migrate',
-    engine,
-    url,
-    dataset: datasetVersion === undefined ? { path: datasetPath } : { path: datasetPath, version: datasetVersion },
+    targets: shard ? shardTargets(picked, shard) : picked,
+    matrix: picked.map((t) => t.label),
+    ...(shard ? { shard } : {}),
     limits: { ...DEFAULT_LIMITS, ...file?.limits },
     perMigrationLimits: file?.perMigrationLimits ?? {},
     severity: file?.severity ?? {},
     jsonPath: fromCwd(nonEmpty('--json', flags.json, 'a file path')) ?? file?.json,
-    productionRows: flags.productionRows !== undefined ? parseProductionRows(flags.productionRows) : (file?.productionRows ?? {}),
     scale: resolveScale(flags.scale, file?.scale),
     probes: flags.probes ?? file?.probes ?? true,
     ...lockQueueOption(flags.lockQueue, file?.lockQueue),

@@ -6,7 +6,7 @@ import type { Limits } from '../checks/limits.ts';
 import type { EngineKind } from '../engines/engine.ts';
 import { gerritLabelProblem } from '../report/reporters/gerrit.ts';
 import { reporterNames, type ReporterSpec, reporterSpecProblem } from '../report/reporters/index.ts';
-import type { LimitsInput, RehearseConfigInput, ReporterInput } from './types.ts';
+import type { LimitsInput, RehearseConfigInput, ReporterInput, TargetInput } from './types.ts';
 import { BYTES_EXPECTED, COUNT_EXPECTED, DURATION_EXPECTED, parseBytes, parseCount, parseDuration } from './units.ts';
 import { describeValue, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
 
@@ -174,18 +174,50 @@ const history = accepted<boolean | string>((input) =>
     : `expected a SQLite file path, a postgres:// URL, true or false, got ${describeValue(input)}`,
 );
 
+/** What `--target NAME` and reports call a target: printable, no leading or trailing blanks, short. */
+export function targetNameProblem(input: unknown): string | undefined {
+  const expected = 'a target name like "pg15-prod" (1 to 64 printable characters)';
+  if (typeof input !== 'string' || input.trim() === '' || input !== input.trim() || input.length > 64 || /[\u0000-\u001f\u007f]/.test(input)) {
+    return `expected ${expected}, got ${describeValue(input)}`;
+  }
+  return undefined;
+}
+
+const datasetSchema = z.strictObject({
+  path: pathTo('a file path').optional(),
+  version: version.optional(),
+});
+
+const target = z.strictObject({
+  name: accepted<string>(targetNameProblem).optional(),
+  engine: engine.optional(),
+  url: url.optional(),
+  dataset: datasetSchema.optional(),
+  productionRows: z.record(z.string().min(1), count).optional(),
+});
+
+// Names key findings, history and --target: two targets with one name would be merged into one.
+const targets = z
+  .array(target)
+  .min(1, 'expected at least one target (leave `targets` out for a single target)')
+  .superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((t, i) => {
+      if (t.name === undefined) return;
+      const first = seen.get(t.name);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', message: `target name ${JSON.stringify(t.name)} is already used by targets[${first}]`, path: [i, 'name'] });
+      else seen.set(t.name, i);
+    });
+  });
+
 export const configSchema = z.strictObject({
   migrations: pathTo('a directory').optional(),
   source: source.optional(),
   engine: engine.optional(),
   url: url.optional(),
-  dataset: z
-    .strictObject({
-      path: pathTo('a file path').optional(),
-      version: version.optional(),
-    })
-    .optional(),
+  dataset: datasetSchema.optional(),
   productionRows: z.record(z.string().min(1), count).optional(),
+  targets: targets.optional(),
   base: z.string().trim().min(1, 'expected a git revision (e.g. origin/main)').optional(),
   previousQueries: pathTo('a file path').optional(),
   limits: z.strictObject({ ...limitFields, migrations: z.record(z.string().min(1), limits).optional() }).optional(),
@@ -210,5 +242,7 @@ type Same<A, B> =
   (<T>() => T extends Normalize<A> ? 1 : 2) extends <T>() => T extends Normalize<B> ? 1 : 2 ? true : false;
 const configInputMatches: Same<z.input<typeof configSchema>, RehearseConfigInput> = true;
 const limitsInputMatches: Same<z.input<typeof limits>, LimitsInput> = true;
+const targetInputMatches: Same<z.input<typeof target>, TargetInput> = true;
+void targetInputMatches;
 void configInputMatches;
 void limitsInputMatches;

@@ -44,6 +44,20 @@ export interface DatasetInput {
  */
 export type ReporterInput = ReporterName | `${ReporterName}=${string}` | { name: ReporterName; file?: string };
 
+/**
+ * One target of the matrix: an engine with one dataset. Keys left out come from the top level of
+ * the config (`url` only when the target's engine is the top level's); a target's `dataset.path`
+ * replaces the top level's dataset whole.
+ */
+export interface TargetInput {
+  /** How reports, history and `--target` name it (default: the engine, with the server's host and port). Unique within the config. */
+  name?: string;
+  engine?: EngineKind;
+  url?: string;
+  dataset?: DatasetInput;
+  productionRows?: Record<string, Count>;
+}
+
 export interface RehearseConfigInput {
   /** Migration directory, relative to the config file (default `./migrations` in the current directory). */
   migrations?: string;
@@ -56,6 +70,11 @@ export interface RehearseConfigInput {
   dataset?: DatasetInput;
   /** Production row count per table, when the dataset has no manifest saying so: `{ patches: "1.75M" }`. */
   productionRows?: Record<string, Count>;
+  /**
+   * The matrix (docs/ci.md): several engines and datasets rehearsed in one run, one after another,
+   * or spread over CI workers with `--shard i/n`. Left out, the run has one target: the top level's.
+   */
+  targets?: TargetInput[];
   /**
    * Git revision of the trunk (CI sets it to the target branch, e.g. `origin/main`): the trunk
    * phase applies the base's migrations the dataset does not have yet, read from git; the change
@@ -122,6 +141,7 @@ export interface ResolvedConfigFile {
   url?: string;
   dataset?: { path?: string; version?: string };
   productionRows?: Record<string, number>;
+  targets?: ResolvedTargetInput[];
   base?: string;
   previousQueries?: string;
   limits: Partial<Limits>;
@@ -139,4 +159,13 @@ export interface ResolvedConfigFile {
   /** An absolute SQLite path or a PostgreSQL URL; false: off; absent: the default. */
   history?: string | false;
   learnedLimits?: boolean;
+}
+
+/** A config target: validated, counts converted, the dataset path absolute. */
+export interface ResolvedTargetInput {
+  name?: string;
+  engine?: EngineKind;
+  url?: string;
+  dataset?: { path?: string; version?: string };
+  productionRows?: Record<string, number>;
 }

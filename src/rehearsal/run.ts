@@ -1,4 +1,5 @@
-// A whole run: every target rehearsed, checks applied, one report. Scratch databases are dropped
+// A whole run: every target rehearsed one after another, checks applied, one report. A target that
+// cannot run (its server is down) is reported and the others still run. Scratch databases are dropped
 // whatever happens — success, failure, a thrown error, or an interrupt (the caller aborts the
 // signal on Ctrl-C / SIGTERM).
 import { performance } from 'node:perf_hooks';
@@ -7,16 +8,16 @@ import { limitsResolver, type Limits, type SeverityOverrides } from '../checks/l
 import type { Finding } from '../checks/finding.ts';
 import { createEngine } from '../engines/create-engine.ts';
 import { dialectOf, type Dialect, type Engine, type EngineKind } from '../engines/engine.ts';
-import { redactUrl } from '../engines/url.ts';
 import { EnvironmentError, RehearseError } from '../errors.ts';
 import { readGolangMigrateDir } from '../migrations/golang-migrate.ts';
 import { prepareMigrations } from '../migrations/prepare.ts';
+import type { Migration, PreparedMigration } from '../migrations/migration.ts';
 import { displayPath } from '../migrations/golang-migrate.ts';
 import { readMigrationsAt, resolveRevision } from '../migrations/git-revision.ts';
 import { compareHistory } from '../migrations/history.ts';
-import { readPreviousQueries } from '../compat/previous-queries.ts';
+import { readPreviousQueries, type PreviousQuery } from '../compat/previous-queries.ts';
 import { lookUpVersion, type BaseMigrations } from './scenario-plan.ts';
-import { verdictOf, type Report } from '../report/report.ts';
+import { type Shard, targetsError, verdictOf, type Report } from '../report/report.ts';
 import { REHEARSE_VERSION } from '../version.ts';
 import type { TargetEvidence } from './evidence.ts';
 import type { EventStream } from './events.ts';
@@ -25,17 +26,31 @@ import { dialectParts } from './dialect-parts.ts';
 import { rehearseTarget } from './run-target.ts';
 import type { ScaleOption } from './scale-runs.ts';
 
-export interface RunRequest {
-  migrationsDir: string;
+/** One target: an engine with one dataset (DESIGN §2). */
+export interface TargetRequest {
+  /** How reports, history and `--target` name it; unique within the run. */
+  label: string;
   engine: EngineKind;
   url?: string;
   dataset: { path: string; version?: string };
+  /** Production row counts by table: measured figures are also predicted at that size. */
+  productionRows: Record<string, number>;
+  /** Per-migration limits for this target alone (the config's merged with limits learned for its engine). */
+  perMigrationLimits?: Record<string, Partial<Limits>>;
+}
+
+export interface RunRequest {
+  migrationsDir: string;
+  /** The targets this run rehearses, one after another (with `--shard`, this worker's share). */
+  targets: TargetRequest[];
+  /** Every target's label in the matrix's order, this shard's and the others'. */
+  matrix: string[];
+  /** `--shard i/n`: which share of the matrix this run is. */
+  shard?: Shard;
   limits: Limits;
   /** Keyed by version (`0005`) or `<version>_<name>`; see `limitsResolver`. */
   perMigrationLimits: Record<string, Partial<Limits>>;
   severity: SeverityOverrides;
-  /** Production row counts by table: measured figures are also predicted at that size. */
-  productionRows: Record<string, number>;
   /** Scale runs of the change on fractions of the dataset (`auto`: when production is ≥ 10× the dataset). */
   scale: ScaleOption;
   /** Traffic probes measure blocking on engines with concurrent sessions (default true; `false` to time the steps bare). */
@@ -48,74 +63,135 @@ export interface RunRequest {
   previousQueriesPath?: string;
 }
 
-export async function runRehearsal(req: RunRequest, events: EventStream, signal?: AbortSignal): Promise<Report> {
+/** A target that could not be rehearsed, and why. The other targets still are. */
+export interface TargetFailure {
+  target: string;
+  error: unknown;
+}
+
+export interface RunOutcome {
+  report: Report;
+  /** Targets that could not run (the verdict is then `error`). */
+  failures: TargetFailure[];
+}
+
+/** What a dialect needs from the migration files; read once per dialect, whatever the number of targets. */
+interface DialectInputs {
+  prepared: PreparedMigration[];
+  base?: BaseMigrations;
+  previousQueries?: { file: string; queries: PreviousQuery[] };
+}
+
+export async function runRehearsal(req: RunRequest, events: EventStream, signal?: AbortSignal): Promise<RunOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const limitsFor = limitsResolver(req.limits, req.perMigrationLimits);
-  const dialect = dialectOf(req.engine);
   const migrations = await readGolangMigrateDir(req.migrationsDir);
   // Fail fast on unparseable SQL (the base's too), an unknown dataset version and an unreadable
-  // queries file, before any database is touched.
-  const prepared = await prepareMigrations(migrations, { dialect });
-  const base = req.base ? await readBase(req.migrationsDir, req.base, prepared, dialect) : undefined;
-  if (req.dataset.version !== undefined) lookUpVersion(prepared, base, req.dataset.version);
-  const previousQueries = req.previousQueriesPath
-    ? { file: displayPath(req.previousQueriesPath), queries: await readPreviousQueries(req.previousQueriesPath, dialect, displayPath(req.previousQueriesPath)) }
-    : undefined;
-  const engine = createEngine({ kind: req.engine, url: req.url });
-  const label = targetLabel(req);
-  events.emit({ type: 'run-started', targets: [label] });
-  events.emit({ type: 'target-started', target: label });
+  // queries file, for every target's dialect, before any database is touched.
+  const inputs = new Map<Dialect, DialectInputs>();
+  for (const target of req.targets) {
+    const dialect = dialectOf(target.engine);
+    if (!inputs.has(dialect)) inputs.set(dialect, await readInputs(req, migrations, dialect));
+    const { prepared, base } = inputs.get(dialect)!;
+    if (target.dataset.version !== undefined) lookUpVersion(prepared, base, target.dataset.version);
+  }
+  events.emit({ type: 'run-started', targets: req.targets.map((t) => t.label), matrix: req.matrix, ...(req.shard ? { shard: req.shard } : {}) });
 
+  const targets: TargetEvidence[] = [];
+  const findings: Finding[] = [];
+  const failures: TargetFailure[] = [];
+  for (const request of req.targets) {
+    if (signal?.aborted) throw new EnvironmentError('INTERRUPTED', 'interrupted: scratch databases were dropped');
+    events.emit({ type: 'target-started', target: request.label });
+    try {
+      const target = await rehearseOne(req, request, inputs.get(dialectOf(request.engine))!, events, signal);
+      events.emit({ type: 'target-finished', target: request.label, evidence: target });
+      const limitsFor = limitsResolver(req.limits, request.perMigrationLimits ?? req.perMigrationLimits);
+      const found = runChecks(createRegistry(builtinChecks), { target, limitsFor }, req.severity);
+      for (const finding of found) events.emit({ type: 'finding', finding });
+      targets.push(target);
+      findings.push(...found);
+    } catch (error) {
+      if (signal?.aborted) throw new EnvironmentError('INTERRUPTED', 'interrupted: scratch databases were dropped', { cause: error });
+      failures.push({ target: request.label, error });
+      events.emit({ type: 'target-failed', target: request.label, error: describeError(error) });
+    }
+  }
+
+  const report: Report = {
+    schemaVersion: 1,
+    rehearseVersion: REHEARSE_VERSION,
+    verdict: failures.length > 0 ? 'error' : verdictOf(findings),
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    targets,
+    findings,
+    limits: { ...req.limits, migrations: perMigrationInForce(req) },
+    ...(req.shard ? { shard: req.shard } : {}),
+    ...(failures.length > 0 ? { error: targetsError(failures.map((f) => ({ target: f.target, ...describeError(f.error) }))) } : {}),
+  };
+  events.emit({ type: 'run-finished', report });
+  return { report, failures };
+}
+
+/**
+ * The per-migration limits the report says were in force: the targets' own (learned limits merged
+ * in) when they all share them, as targets of one engine do; else the configured ones, and
+ * `limits.learned` says per engine what history added.
+ */
+function perMigrationInForce(req: RunRequest): Record<string, Partial<Limits>> {
+  const inForce = new Set(req.targets.map((t) => t.perMigrationLimits ?? req.perMigrationLimits));
+  return inForce.size === 1 ? [...inForce][0]! : req.perMigrationLimits;
+}
+
+/** One target, on its own engine, whose scratch databases are dropped whatever happens. */
+async function rehearseOne(req: RunRequest, request: TargetRequest, inputs: DialectInputs, events: EventStream, signal?: AbortSignal): Promise<TargetEvidence> {
+  const limitsFor = limitsResolver(req.limits, request.perMigrationLimits ?? req.perMigrationLimits);
+  const engine = createEngine({ kind: request.engine, url: request.url });
   const onAbort = () => void engine.close().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   let target: TargetEvidence;
   try {
     target = await rehearseTarget({
-      label,
+      label: request.label,
       engine,
       ...dialectParts(engine.dialect),
-      migrations: prepared,
-      dataset: req.dataset,
+      migrations: inputs.prepared,
+      dataset: request.dataset,
       stepTimeoutMs: (m) => limitsFor({ version: m.version, id: m.id }).stepTimeoutMs,
       events,
       scale: req.scale,
       probes: req.probes ?? true,
       ...(req.lockQueueMs ? { lockQueueMs: req.lockQueueMs } : {}),
-      productionRows: req.productionRows,
-      ...(base ? { base } : {}),
-      ...(previousQueries ? { previousQueries } : {}),
+      productionRows: request.productionRows,
+      ...(inputs.base ? { base: inputs.base } : {}),
+      ...(inputs.previousQueries ? { previousQueries: inputs.previousQueries } : {}),
     });
-  } catch (error) {
-    if (signal?.aborted) throw new EnvironmentError('INTERRUPTED', 'interrupted: scratch databases were dropped', { cause: error });
-    throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await closeQuietly(engine);
   }
   // rehearseTarget chose the production sizes: the flag or config, else the dataset's manifest.
   predictTarget(target, target.productionRows ?? {});
-  events.emit({ type: 'target-finished', target: label, evidence: target });
+  return target;
+}
 
-  const findings: Finding[] = runChecks(createRegistry(builtinChecks), { target, limitsFor }, req.severity);
-  for (const finding of findings) events.emit({ type: 'finding', finding });
-  const report: Report = {
-    schemaVersion: 1,
-    rehearseVersion: REHEARSE_VERSION,
-    verdict: verdictOf(findings),
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
-    targets: [target],
-    findings,
-    limits: { ...req.limits, migrations: req.perMigrationLimits },
-  };
-  events.emit({ type: 'run-finished', report });
-  return report;
+async function readInputs(req: RunRequest, migrations: Migration[], dialect: Dialect): Promise<DialectInputs> {
+  const prepared = await prepareMigrations(migrations, { dialect });
+  const base = req.base ? await readBase(req.migrationsDir, req.base, prepared, dialect) : undefined;
+  const previousQueries = req.previousQueriesPath
+    ? { file: displayPath(req.previousQueriesPath), queries: await readPreviousQueries(req.previousQueriesPath, dialect, displayPath(req.previousQueriesPath)) }
+    : undefined;
+  return { prepared, ...(base ? { base } : {}), ...(previousQueries ? { previousQueries } : {}) };
+}
+
+/** A thrown error as the report and the event stream carry it. */
+export function describeError(error: unknown): { code: string; message: string } {
+  return { code: error instanceof RehearseError ? error.code : 'ENGINE_FAILED', message: error instanceof Error ? error.message : String(error) };
 }
 
 /** The report of a run that could not run: verdict `error`, with why. */
 export function errorReport(error: unknown, startedAt: Date, limits: Limits): Report {
-  const code = error instanceof RehearseError ? error.code : 'ENGINE_FAILED';
   return {
     schemaVersion: 1,
     rehearseVersion: REHEARSE_VERSION,
@@ -125,7 +201,7 @@ export function errorReport(error: unknown, startedAt: Date, limits: Limits): Re
     targets: [],
     findings: [],
     limits: { ...limits },
-    error: { code, message: error instanceof Error ? error.message : String(error) },
+    error: describeError(error),
   };
 }
 
@@ -134,16 +210,6 @@ async function readBase(migrationsDir: string, rev: string, head: Awaited<Return
   const revision = await resolveRevision(migrationsDir, rev);
   const migrations = await prepareMigrations(await readMigrationsAt(revision), { dialect });
   return { revision, migrations, comparison: compareHistory(migrations, head) };
-}
-
-function targetLabel(req: RunRequest): string {
-  if (!req.url) return req.engine;
-  try {
-    const u = new URL(redactUrl(req.url));
-    return `${req.engine}@${u.host}`;
-  } catch {
-    return req.engine;
-  }
 }
 
 async function closeQuietly(engine: Engine): Promise<void> {

@@ -162,7 +162,8 @@ function renderFindings(findings: Finding[], style: Style): string[] {
 function renderVerdict(report: Report, style: Style): string {
   const errors = report.findings.filter((f) => f.severity === 'error').length;
   const warnings = report.findings.filter((f) => f.severity === 'warning').length;
-  const tail = `${errors} error(s), ${warnings} warning(s) in ${formatDuration(report.durationMs)}`;
+  const shard = report.shard ? ` (shard ${report.shard.index}/${report.shard.total}: ${report.targets.length} target${report.targets.length === 1 ? '' : 's'}; rehearse merge-reports gives the matrix's verdict)` : '';
+  const tail = `${errors} error(s), ${warnings} warning(s) in ${formatDuration(report.durationMs)}${shard}`;
   if (report.verdict === 'pass') return style.green(style.bold(`PASS`)) + ` — ${tail}`;
   if (report.verdict === 'fail') return style.red(style.bold(`FAIL`)) + ` — ${tail}`;
   return style.red(style.bold('ERROR')) + ` — ${report.error?.message ?? 'rehearse could not run'}`;

@@ -14,8 +14,12 @@ export function stepLine(step: StepEvidence): string {
 
 export function plainLine(event: RunEvent): string | undefined {
   switch (event.type) {
+    case 'run-started':
+      return event.shard ? `rehearse: shard ${event.shard.index}/${event.shard.total} of ${event.matrix.length} target(s): ${event.targets.join(', ') || 'none'}` : undefined;
     case 'target-started':
       return `rehearse: ${event.target}`;
+    case 'target-failed':
+      return `rehearse: ${event.target} could not run: ${event.error.message.split('\n')[0]}`;
     case 'task-finished':
       return `  ${event.task}: ${formatDuration(event.durationMs)}${event.detail ? ` (${event.detail})` : ''}`;
     case 'phase-started':
@@ -75,9 +79,15 @@ export async function withLiveProgress<T>(events: EventStream, title: string, wo
       {
         title,
         task: async (_ctx, task) => {
+          // With several targets the title names the one running.
+          let prefix = title;
+          let several = false;
           events.subscribe((event) => {
-            if (event.type === 'task-started') task.title = `${title}: ${event.task}…`;
-            if (event.type === 'step-started') task.title = `${title}: ${event.phase} ${event.direction} ${event.migration}…`;
+            if (event.type === 'run-started') several = event.targets.length > 1;
+            if (event.type === 'target-started' && several) prefix = `${title} ${event.target}`;
+            if (event.type === 'target-failed') task.output = (plainLine(event) ?? '').trim();
+            if (event.type === 'task-started') task.title = `${prefix}: ${event.task}…`;
+            if (event.type === 'step-started') task.title = `${prefix}: ${event.phase} ${event.direction} ${event.migration}…`;
             // Each assignment adds one line to the bottom bar, which keeps the latest ones.
             if (event.type === 'step-finished') task.output = stepLine(event.step);
             else if (event.type === 'task-finished') task.output = (plainLine(event) ?? '').trim();

@@ -26,7 +26,7 @@ describe('parseReporterSpec', () => {
   it('refuses unknown names, listing the valid ones', () => {
     expect(() => parseReporterSpec('pdf=x.pdf')).toThrow(UsageError);
     expect(() => parseReporterSpec('junt=x.xml')).toThrow(`valid reporters: ${reporterNames.join(', ')}`);
-    expect(() => parseReporterSpec('gerit=r.json')).toThrow('--reporter: unknown reporter "gerit"; did you mean gerrit? valid reporters: junit, markdown, github, gerrit, html');
+    expect(() => parseReporterSpec('gerit=r.json')).toThrow('--reporter: unknown reporter "gerit"; did you mean gerrit? valid reporters: junit, markdown, github, gerrit, html, blob');
   });
 
   it('refuses junit and gerrit without a file and an empty file name', () => {
@@ -106,7 +106,7 @@ describe('rehearse run --reporter', () => {
   it('refuses an unknown reporter with a usage error before anything runs', async () => {
     const r = await run(['--reporter', 'junit=x.xml', '--reporter', 'nope', '--migrations', 'does-not-exist']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--reporter: unknown reporter "nope"; valid reporters: junit, markdown, github, gerrit, html');
+    expect(r.stderr).toContain('--reporter: unknown reporter "nope"; valid reporters: junit, markdown, github, gerrit, html, blob');
   });
 
   it('documents the option with an example in --help', async () => {

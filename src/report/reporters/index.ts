@@ -1,5 +1,6 @@
 // The reporters `rehearse run --reporter NAME[=FILE]` can write, each to its own file (or stdout
-// where it makes sense): junit and gerrit need a file, markdown and github may print to stdout.
+// where it makes sense): junit and gerrit need a file, markdown and github may print to stdout;
+// blob writes the event stream for merge-reports (default blob-report/rehearse-<i>-of-<n>.jsonl).
 // github also appends the Markdown report to $GITHUB_STEP_SUMMARY when that variable is set.
 // The config file's `reporters:` list (config/schema.ts) is checked with `reporterSpecProblem`.
 import { renderHtml } from './html.ts';
@@ -7,14 +8,16 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { closestMatch } from '../../config/suggest.ts';
-import type { Report } from '../report.ts';
+import type { Report, Shard } from '../report.ts';
+import { type BlobHeader, blobHeader, eventsOfReport, serializeBlob } from '../blob.ts';
+import type { RunEvent } from '../../rehearsal/events.ts';
 import type { TrendHistory } from '../../history/trends.ts';
 import { gerritLabelProblem, renderGerrit } from './gerrit.ts';
 import { renderGithub } from './github.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 
-export const reporterNames = ['junit', 'markdown', 'github', 'gerrit', 'html'] as const;
+export const reporterNames = ['junit', 'markdown', 'github', 'gerrit', 'html', 'blob'] as const;
 export type ReporterName = (typeof reporterNames)[number];
 
 export interface ReporterSpec {
@@ -32,7 +35,13 @@ const EXAMPLE_FILE: Record<ReporterName, string> = {
   github: 'reports/annotations.txt',
   gerrit: 'reports/review.json',
   html: 'reports/rehearse.html',
+  blob: 'blob-report/shard-1.jsonl',
 };
+
+/** Where a blob goes without a file: one name per shard, so the shards' artifacts can share a directory. */
+export function defaultBlobFile(shard: Shard | undefined): string {
+  return shard ? `blob-report/rehearse-${shard.index}-of-${shard.total}.jsonl` : 'blob-report/rehearse.jsonl';
+}
 
 /** What is wrong with a reporter name and file (the same rules for `--reporter` and the config's `reporters:`). */
 export function reporterSpecProblem(name: string, file: string | undefined): string | undefined {
@@ -75,6 +84,8 @@ export interface WriteReportsOptions {
   gerritLabel?: string;
   /** Trends from history (or why there are none) for the html reporter; absent, no trends part. */
   history?: TrendHistory;
+  /** The blob reporter's content: the run's event stream; absent, the events are rebuilt from the report. */
+  blob?: { header: BlobHeader; events: readonly RunEvent[] };
 }
 
 /** What a reporter wrote where, for the CLI to say so. */
@@ -84,7 +95,7 @@ export interface WrittenReport {
   to: string;
 }
 
-export function renderReport(report: Report, name: ReporterName, docsBaseUrl?: string, gerritLabel?: string, history?: TrendHistory): string {
+export function renderReport(report: Report, name: Exclude<ReporterName, 'blob'>, docsBaseUrl?: string, gerritLabel?: string, history?: TrendHistory): string {
   switch (name) {
     case 'junit':
       return renderJunit(report);
@@ -106,6 +117,15 @@ export async function writeReports(report: Report, specs: readonly ReporterSpec[
   const docsBaseUrl = options.docsBaseUrl || env.REHEARSE_DOCS_URL || undefined;
   const written: WrittenReport[] = [];
   for (const spec of specs) {
+    if (spec.name === 'blob') {
+      const path = resolve(cwd, spec.file ?? defaultBlobFile(report.shard));
+      const matrix = report.targets.map((t) => t.label);
+      const blob = options.blob ?? { header: blobHeader(matrix, report.shard), events: eventsOfReport(report, matrix) };
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, serializeBlob(blob.header, blob.events));
+      written.push({ name: spec.name, to: path });
+      continue;
+    }
     const text = renderReport(report, spec.name, docsBaseUrl, options.gerritLabel, options.history);
     if (spec.file === undefined) {
       stdout(text);
