@@ -61,7 +61,7 @@ try {
         for (const f of await migrationFilesAt(rev)) git('show', `HEAD:db/migrations/${f.file}`);
       }),
     );
-    const base = await prepareMigrations(await readMigrationsAt(rev), { dialect: 'postgres' });
+    const base = await prepareMigrations((await readMigrationsAt(rev)).migrations, { dialect: 'postgres' });
     compare.push(await time(async () => (edited = compareHistory(base, head).rewritten.length)));
   }
   const files = 2 * N;

@@ -110,9 +110,9 @@ export function statementAt(step: StepEvidence, index: number | undefined): Stat
   return step.statements.find((s) => s.index === index) ?? step.statements[index];
 }
 
-/** `migrations/0005_x.up.sql:12` (the line only when known). */
+/** `migrations/0005_x.up.sql:12` (the line only when known: 0 for a statement a tool's code sent). */
 export function fileLine(file: string, line: number | undefined): string {
-  return line === undefined ? file : `${file}:${line}`;
+  return line === undefined || line === 0 ? file : `${file}:${line}`;
 }
 
 /** How a message names a statement: `ALTER TABLE links ADD PRIMARY KEY (line 2)`, or `statement 3` without a summary. */

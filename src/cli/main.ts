@@ -8,6 +8,7 @@ import { CAPTURE_EXAMPLES, CAPTURE_NOTES, DEFAULT_LIMIT, queriesCaptureCommand }
 import { registerDatasetCommands } from './dataset-command.ts';
 import { registerLimitsCommand } from './limits-command.ts';
 import { registerMergeCommand } from './merge-command.ts';
+import { registerInitCommand } from './init-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -45,7 +46,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('run')
     .description('rehearse the migrations above the dataset\'s version: change, rollback, reapply; report and gate')
     .option('-c, --config <file>', 'config file (default: rehearse.config.{ts,mts,js,mjs,yaml,yml} in the current directory)')
-    .option('--migrations <dir>', 'migration directory, golang-migrate layout (<version>_<name>.up.sql / .down.sql)')
+    .option('--migrations <dir>', "migration directory (default the tool's usual one: migrations, db/migrations, db/migration, prisma/migrations, drizzle)")
+    .option('--source <tool>', 'the migration tool whose layout and history table production uses: golang-migrate (default, <version>_<name>.up.sql / .down.sql), dbmate, flyway, prisma, drizzle (docs/migration-sources.md), or command (the tool\'s own commands from the config\'s command: block, e.g. Alembic, Django; docs/command-sources.md)')
     .option('--engine <engine>', 'pglite (embedded PostgreSQL, default) | postgres | mysql (MySQL/MariaDB) | sqlite')
     .option('--url <url>', 'server on which scratch databases are created, e.g. postgres://postgres@127.0.0.1:5432/postgres or mysql://root@127.0.0.1:3306/')
     .option('--dataset <path>', 'a dataset directory (rehearse dataset capture), a pg_dump plain-SQL dump (tracking table included), a mysqldump file, or a seed script')
@@ -69,6 +71,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--no-learned-limits', 'ignore learned limits even if the config asks for them')
     .option('--target <name>', "rehearse only this target of the config's targets: list (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option('--shard <i/n>', "rehearse the i-th of n shares of the targets (target k goes to shard k mod n + 1); write a blob with --reporter blob and join the shards with rehearse merge-reports")
+    .option('--sandbox', "command sources: run the tool's commands with no network but the scratch database (the default)")
+    .option('--no-sandbox', "command sources: run the tool's commands with this machine's network instead of none but the scratch database (where the platform cannot isolate them; docs/sandbox.md)")
     .option('--no-progress', 'no live progress display')
     .option('--quiet', 'no progress and no step table: only the findings and the verdict (the JSON report and reporters are unchanged)')
     .addHelpText('after', `\nExamples:\n${RUN_EXAMPLES}\nExit status: 0 pass, 1 fail (an error finding), 2 usage or configuration error, 3 rehearse could not run.`)
@@ -91,6 +95,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(await queriesCaptureCommand(flags));
     });
 
+  registerInitCommand(program, setExitCode);
   registerMergeCommand(program, setExitCode);
   registerLimitsCommand(program, setExitCode);
   registerDatasetCommands(program, setExitCode);

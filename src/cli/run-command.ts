@@ -79,6 +79,8 @@ export interface RunFlags {
   target?: string[];
   /** `--shard INDEX/TOTAL`. */
   shard?: string;
+  /** `--sandbox` / `--no-sandbox`; undefined when neither was given. */
+  sandbox?: boolean;
 }
 
 export async function runCommand(flags: RunFlags): Promise<number> {

@@ -3,6 +3,7 @@
 // each of its queries (Session.prepare: parse, name resolution, types — nothing runs) before the
 // change and after every change step, so a query that breaks is pinned to the step that broke it,
 // and one that already failed before is not blamed on the change.
+import { redactSecrets } from '../redact.ts';
 import { readFile } from 'node:fs/promises';
 import { DatabaseError, type Dialect, type Session } from '../engines/engine.ts';
 import { InputError } from '../errors.ts';
@@ -74,7 +75,8 @@ export async function readPreviousQueries(path: string, dialect: Dialect, displa
 /** The query as the report shows it: whitespace collapsed, cut at SHOWN_QUERY_CHARS with `…`. */
 export function shortQueryText(sql: string): string {
   const text = sql.replace(/\s+/g, ' ').trim();
-  return text.length > SHOWN_QUERY_CHARS ? `${text.slice(0, SHOWN_QUERY_CHARS - 1)}…` : text;
+  // The app's queries are code, but a credential written into one must not reach a report.
+  return redactSecrets(text.length > SHOWN_QUERY_CHARS ? `${text.slice(0, SHOWN_QUERY_CHARS - 1)}…` : text);
 }
 
 export interface PreviousQueriesBaseline {

@@ -7,6 +7,7 @@ import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { UsageError } from '../errors.ts';
+import { type CommandSourceSpec, resolveCommandSource } from '../migrations/command/index.ts';
 import { interpolateEnv } from './env.ts';
 import { configError, errorMap, issuesFromZod, placeIssues, type Locate } from './issues.ts';
 import { configSchema, type ParsedConfig } from './schema.ts';
@@ -101,6 +102,8 @@ function resolveConfig(config: ParsedConfig, file: string): ResolvedConfigFile {
     file,
     migrations: fromConfigDir(config.migrations),
     source: config.source,
+    ...(config.command !== undefined ? { command: commandSpec(config.command, dir) } : {}),
+    ...(config.sandbox !== undefined ? { sandbox: config.sandbox } : {}),
     engine: config.engine,
     url: config.url,
     dataset: config.dataset && { path: fromConfigDir(config.dataset.path), version: config.dataset.version },
@@ -128,6 +131,13 @@ function resolveConfig(config: ParsedConfig, file: string): ResolvedConfigFile {
       : {}),
     ...(config.learnedLimits !== undefined ? { learnedLimits: config.learnedLimits } : {}),
   };
+}
+
+/** The schema already checked the block: resolving it cannot find a problem. */
+function commandSpec(input: unknown, dir: string): CommandSourceSpec {
+  const resolved = resolveCommandSource(input, dir);
+  if (!resolved.ok) throw new UsageError('CONFIG_INVALID', resolved.problems.join('; '));
+  return resolved.spec;
 }
 
 // `{ ...DEFAULT_LIMITS, ...limits }` must not let a key that is present but undefined (a TS

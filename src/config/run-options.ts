@@ -2,12 +2,13 @@
 // config, the config overrides defaults. Flag values are checked with the same rules as config
 // values; paths from flags are relative to the current directory, paths from the config file to
 // the config file's directory (load.ts has already made those absolute).
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DEFAULT_LIMITS } from '../checks/limits.ts';
 import { UsageError } from '../errors.ts';
 import { findConfigFile, loadConfigFile, type LoadConfigOptions } from './load.ts';
 import { parseShard, pickTargets, resolveTargets } from './targets.ts';
 import { shardTargets } from '../report/report.ts';
+import { sourceModule } from '../migrations/sources/registry.ts';
 import type { RunRequest } from '../rehearsal/run.ts';
 import { parseGerritLabel, parseReporterSpec, type ReporterSpec } from '../report/reporters/index.ts';
 import { DEFAULT_SCALE_FRACTIONS, type ScaleOption } from '../rehearsal/scale-runs.ts';
@@ -50,6 +51,8 @@ export interface CliRunFlags {
   target?: string[];
   /** `--shard INDEX/TOTAL`: this worker's share of the targets. */
   shard?: string;
+  /** `--no-sandbox` (false): command sources run with the machine's network. */
+  sandbox?: boolean;
 }
 
 /** What a run needs (`RunRequest`), plus what the command line does around it. */
@@ -103,9 +106,18 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
   const picked = flags.target !== undefined && flags.target.length > 0 ? pickTargets(matrix, flags.target) : matrix;
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
 
+  const source = (checked('--source', flags.source, sourceProblem) as MigrationSource | undefined) ?? file?.source ?? 'golang-migrate';
+  if (source === 'command' && !file?.command) {
+    throw new UsageError('USAGE', `source command needs the tool's commands: a command: block in ${file ? file.file : 'rehearse.config.yaml'} (e.g. command: { preset: alembic }; docs/command-sources.md)`);
+  }
+  const sandbox = flags.sandbox ?? file?.sandbox ?? true;
+  const projectDir = file ? dirname(file.file) : cwd;
   return {
-    migrationsDir: fromCwd(nonEmpty('--migrations', flags.migrations, 'a directory')) ?? file?.migrations ?? resolve(cwd, 'migrations'),
-    source: (checked('--source', flags.source, sourceProblem) as MigrationSource | undefined) ?? file?.source ?? 'golang-migrate',
+    // Each tool has its usual directory (dbmate db/migrations, Prisma prisma/migrations, …).
+    migrationsDir: fromCwd(nonEmpty('--migrations', flags.migrations, 'a directory')) ?? file?.migrations ?? defaultMigrationsDir(source, cwd, projectDir),
+    source,
+    projectDir,
+    ...(source === 'command' ? { command: { spec: file!.command!, sandbox } } : {}),
     targets: shard ? shardTargets(picked, shard) : picked,
     matrix: picked.map((t) => t.label),
     ...(shard ? { shard } : {}),
@@ -124,6 +136,15 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
     gerritLabel,
     ...historyOptions(flags, file, cwd),
   };
+}
+
+/**
+ * Where the migrations are when neither flag nor config says: the SQL tool's usual directory in the
+ * current directory; for a JS tool or a command source the project itself, whose tool configuration knows.
+ */
+function defaultMigrationsDir(source: MigrationSource, cwd: string, projectDir: string): string {
+  if (source === 'command' || source === 'knex' || source === 'kysely' || source === 'node-pg-migrate') return projectDir;
+  return resolve(cwd, sourceModule(source).defaultDir);
 }
 
 /**

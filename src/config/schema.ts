@@ -6,7 +6,8 @@ import type { Limits } from '../checks/limits.ts';
 import type { EngineKind } from '../engines/engine.ts';
 import { gerritLabelProblem } from '../report/reporters/gerrit.ts';
 import { reporterNames, type ReporterSpec, reporterSpecProblem } from '../report/reporters/index.ts';
-import type { LimitsInput, RehearseConfigInput, ReporterInput, TargetInput } from './types.ts';
+import type { CommandSourceInput, LimitsInput, RehearseConfigInput, ReporterInput, TargetInput } from './types.ts';
+import { commandSourceProblems } from '../migrations/command/index.ts';
 import { BYTES_EXPECTED, COUNT_EXPECTED, DURATION_EXPECTED, parseBytes, parseCount, parseDuration } from './units.ts';
 import { describeValue, engineProblem, type MigrationSource, sourceProblem, urlProblem } from './values.ts';
 
@@ -210,9 +211,17 @@ const targets = z
     });
   });
 
+// Checked here with every problem named by key; resolved against the config's directory in load.ts.
+const command = converted<CommandSourceInput, CommandSourceInput>((input) => {
+  const problems = commandSourceProblems(input, 'command');
+  return problems.length === 0 ? { value: input as CommandSourceInput } : { problem: problems.map((p) => p.replace(/^command\.?/, '').replace(/^: /, '')).join('; ') };
+});
+
 export const configSchema = z.strictObject({
   migrations: pathTo('a directory').optional(),
   source: source.optional(),
+  command: command.optional(),
+  sandbox: probes.optional(),
   engine: engine.optional(),
   url: url.optional(),
   dataset: datasetSchema.optional(),

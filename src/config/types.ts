@@ -5,6 +5,7 @@ import type { EngineKind } from '../engines/engine.ts';
 import type { Limits, SeverityOverrides } from '../checks/limits.ts';
 import type { ReporterName, ReporterSpec } from '../report/reporters/index.ts';
 import type { MigrationSource } from './values.ts';
+import type { CommandSourceSpec } from '../migrations/command/index.ts';
 
 /** Milliseconds as a number, or a string with unit ms, s, m or h: `1500`, `"1.5s"`, `"5m"`. */
 export type Duration = number | string;
@@ -58,11 +59,43 @@ export interface TargetInput {
   productionRows?: Record<string, Count>;
 }
 
+/**
+ * The migration tool's own commands (`source: command`, docs/command-sources.md): a preset, and
+ * any command overridden; `{version}` and `{previous}` are filled in per step, argument by
+ * argument, without a shell.
+ */
+export interface CommandSourceInput {
+  preset?: 'alembic' | 'django' | 'rails' | 'sqitch' | 'nova-manage';
+  /** Applies one version: `alembic upgrade {version}`. */
+  up?: string;
+  /** Undoes one version back to the one before: `alembic downgrade {previous}`. */
+  down?: string;
+  /** Prints the versions in apply order. */
+  list?: string;
+  /** Prints the database's current version. */
+  current?: string;
+  /** Where the commands run, relative to the config file. */
+  cwd?: string;
+  /** Variables the commands get (their environment is otherwise cleared). */
+  env?: Record<string, string>;
+  /** What `{python}` runs (default python3). */
+  python?: string;
+  /** What `{previous}` is before the first version. */
+  base?: string;
+}
+
 export interface RehearseConfigInput {
   /** Migration directory, relative to the config file (default `./migrations` in the current directory). */
   migrations?: string;
-  /** How migrations are laid out and applied (default `golang-migrate`). */
+  /** How migrations are laid out and applied (default `golang-migrate`; `command`: the tool's own commands, see `command`). */
   source?: MigrationSource;
+  /** With `source: command`: the tool's commands. */
+  command?: CommandSourceInput;
+  /**
+   * Command sources run their tool with no network but the scratch database (default true).
+   * `false` (or `--no-sandbox`) gives them the machine's network, where the platform cannot isolate them.
+   */
+  sandbox?: boolean;
   /** Engine to rehearse on (default `pglite`). `postgres` needs `url`. */
   engine?: EngineKind;
   /** Server on which scratch databases are created. `${VAR}` in any string reads an environment variable. */
@@ -137,6 +170,9 @@ export interface ResolvedConfigFile {
   file: string;
   migrations?: string;
   source?: MigrationSource;
+  /** `command:` resolved against the config's directory. */
+  command?: CommandSourceSpec;
+  sandbox?: boolean;
   engine?: EngineKind;
   url?: string;
   dataset?: { path?: string; version?: string };

@@ -2,6 +2,7 @@
 // fail with the same words. Each returns a problem ("expected …, got …") or undefined.
 import { redactUrl } from '../engines/url.ts';
 import type { EngineKind } from '../engines/engine.ts';
+import { SQL_SOURCES } from '../migrations/sources/registry.ts';
 
 export const ENGINES = ['pglite', 'postgres', 'mysql', 'sqlite'] as const satisfies readonly EngineKind[];
 
@@ -10,7 +11,7 @@ export const ENGINES = ['pglite', 'postgres', 'mysql', 'sqlite'] as const satisf
 // for a typo. (None at the moment.)
 const PLANNED_ENGINES: string[] = [];
 
-export const MIGRATION_SOURCES = ['golang-migrate'] as const;
+export const MIGRATION_SOURCES = [...SQL_SOURCES, 'knex', 'kysely', 'node-pg-migrate', 'command'] as const;
 export type MigrationSource = (typeof MIGRATION_SOURCES)[number];
 
 export const URL_EXPECTED = 'a server URL like postgres://user@host:5432/postgres or mysql://user@host:3306/';

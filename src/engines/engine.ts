@@ -89,6 +89,25 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/**
+ * How another process (a migration tool run as a command) reaches a scratch database. Holds the
+ * password: only for that process's environment, never printed.
+ */
+export interface ConnectionInfo {
+  engine: 'postgres' | 'mysql' | 'sqlite';
+  /** The scratch database's URL (`postgres://…/rehearse_…`, `mysql://…/rehearse_…`, `sqlite:///path`). */
+  url: string;
+  host?: string;
+  port?: number;
+  /** A Unix socket the server listens on, when the URL names one. */
+  socketPath?: string;
+  user?: string;
+  password?: string;
+  database: string;
+  /** SQLite: the database file. */
+  file?: string;
+}
+
 /** A database rehearse created and will drop. The only kind of database rehearse writes to. */
 export interface ScratchDatabase {
   /** Always starts with `rehearse_`. */
@@ -136,6 +155,11 @@ export interface Engine {
   /** A new scratch database with the same content as `source` (template copy, data-dir clone, …). */
   cloneScratch(source: ScratchDatabase, purpose: string): Promise<ScratchDatabase>;
   connect(db: ScratchDatabase): Promise<Session>;
+  /**
+   * How another process connects to `db` (command migration sources). Absent where no other
+   * process can: PGlite runs inside rehearse.
+   */
+  connectionInfo?(db: ScratchDatabase): ConnectionInfo;
   /**
    * Stops whatever `session` is running. Engines with `cancelStatement` cancel the statement;
    * others destroy the scratch database (the session and database are unusable afterwards).

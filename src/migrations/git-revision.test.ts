@@ -30,7 +30,7 @@ describe('git revisions', () => {
     const rev = await resolveRevision(path.join(repo, 'db/migrations'), 'HEAD');
     expect(rev).toMatchObject({ rev: 'HEAD', dir: 'db/migrations' });
     expect(rev.commit).toMatch(/^[0-9a-f]{40}$/);
-    const migrations = await readMigrationsAt(rev);
+    const { migrations } = await readMigrationsAt(rev);
     expect(migrations.map((m) => m.id)).toEqual(['0001_a']);
     expect(migrations[0]?.up).toEqual({ path: 'HEAD:db/migrations/0001_a.up.sql', sql: 'CREATE TABLE a (id int);\n' });
     expect(migrations[0]?.down?.sql).toBe('DROP TABLE a;\n');
@@ -39,7 +39,7 @@ describe('git revisions', () => {
   it('gives an empty list when the directory did not exist on the revision', async () => {
     mkdirSync(path.join(repo, 'other'), { recursive: true });
     const rev = await resolveRevision(path.join(repo, 'other'), 'HEAD');
-    expect(await readMigrationsAt(rev)).toEqual([]);
+    expect((await readMigrationsAt(rev)).migrations).toEqual([]);
   });
 
   it('says what to do with a revision it cannot find, and outside a repository', async () => {

@@ -7,8 +7,8 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { EnvironmentError, UsageError } from '../errors.ts';
-import { parseGolangMigrateFiles, type MigrationSourceFile } from './golang-migrate.ts';
-import type { Migration } from './migration.ts';
+import type { MigrationSourceFile } from './golang-migrate.ts';
+import { type MigrationSourceModule, type SourceRead, sourceModule } from './sources/registry.ts';
 
 const run = promisify(execFile);
 
@@ -70,7 +70,7 @@ export async function migrationFilesAt(revision: GitRevision): Promise<Migration
     const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(line);
     if (!match || match[2] !== 'blob') continue;
     const name = match[4]!.slice(prefix.length);
-    if (/\.sql$/i.test(name)) entries.push({ name, sha: match[3]! });
+    entries.push({ name, sha: match[3]! });
   }
   const contents = await readBlobs(revision.root, entries.map((e) => e.sha));
   return entries
@@ -78,11 +78,11 @@ export async function migrationFilesAt(revision: GitRevision): Promise<Migration
     .map((e) => ({ file: e.name, shown: `${revision.rev}:${prefix}${e.name}`, read: async () => contents.get(e.sha) ?? '' }));
 }
 
-/** The golang-migrate migrations of the directory at the revision (none when the directory did not exist there). */
-export async function readMigrationsAt(revision: GitRevision): Promise<Migration[]> {
+/** The migrations of the directory at the revision, read as `source` reads them (none when the directory did not exist there). */
+export async function readMigrationsAt(revision: GitRevision, source: MigrationSourceModule = sourceModule('golang-migrate')): Promise<SourceRead> {
   const files = await migrationFilesAt(revision);
-  if (files.length === 0) return [];
-  return parseGolangMigrateFiles(files, `${revision.rev}:${revision.dir || '.'}`);
+  if (files.length === 0) return { migrations: [], notes: [] };
+  return source.fromFiles(files, `${revision.rev}:${revision.dir || '.'}`);
 }
 
 /** Blob contents by object id, read through one `git cat-file --batch` process. */

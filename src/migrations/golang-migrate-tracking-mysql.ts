@@ -17,7 +17,7 @@
 // scratch database it created, so there is nobody to lock out.
 import { quoteIdent } from '../engines/mysql/sql-text.ts';
 import type { Session } from '../engines/engine.ts';
-import type { MigrationTracking, TrackingState } from './tracking.ts';
+import type { MigrationTracking, TrackedStep, TrackingState } from './tracking.ts';
 
 /** golang-migrate's NilVersion: written only to record a dirty state below the first migration. */
 const NIL_VERSION = -1n;
@@ -52,6 +52,16 @@ export class GolangMigrateTrackingMysql implements MigrationTracking {
   async readRestored(session: Session): ReturnType<MigrationTracking['readRestored']> {
     const state = await this.read(session);
     return state && { version: state.version === null ? null : String(state.version), dirty: state.dirty };
+  }
+
+  /** golang-migrate marks the version dirty before running a migration… */
+  beforeStep(session: Session, step: TrackedStep): Promise<void> {
+    return this.set(session, step.versionAfter, true);
+  }
+
+  /** …and clears the flag only when it succeeded: a failed migration leaves the table dirty. */
+  async afterStep(session: Session, step: TrackedStep, result: { status: 'success' | 'error' }): Promise<void> {
+    if (result.status === 'success') await this.set(session, step.versionAfter, false);
   }
 
   async set(session: Session, version: bigint | null, dirty: boolean): Promise<void> {

@@ -3,7 +3,7 @@
 // rewritten with TRUNCATE + INSERT; `dirty` is set before a migration runs and cleared after it
 // succeeds, so a failed migration leaves it dirty, as production would find it.
 import type { Session } from '../engines/engine.ts';
-import type { MigrationTracking, TrackingState } from './tracking.ts';
+import type { MigrationTracking, TrackedStep, TrackingState } from './tracking.ts';
 import { readTrackingVersion } from './tracking-version.ts';
 
 /** golang-migrate's NilVersion: written only to record a dirty state below the first migration. */
@@ -28,6 +28,16 @@ export class GolangMigrateTracking implements MigrationTracking {
   /** Found on the search_path or in `public`, which a pg_dump script leaves its session without. */
   readRestored(session: Session): ReturnType<MigrationTracking['readRestored']> {
     return readTrackingVersion(session);
+  }
+
+  /** golang-migrate marks the version dirty before running a migration… */
+  beforeStep(session: Session, step: TrackedStep): Promise<void> {
+    return this.set(session, step.versionAfter, true);
+  }
+
+  /** …and clears the flag only when it succeeded: a failed migration leaves the table dirty. */
+  async afterStep(session: Session, step: TrackedStep, result: { status: 'success' | 'error' }): Promise<void> {
+    if (result.status === 'success') await this.set(session, step.versionAfter, false);
   }
 
   /** `version` null means "no migration applied" (below the first one). */

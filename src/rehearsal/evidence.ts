@@ -156,6 +156,21 @@ export interface LockQueueEvidence {
   gaveUpAfterMs?: number;
 }
 
+/** A step the migration tool applied in a process of its own (a command source). */
+export interface CommandEvidence {
+  /** The argument vector that ran, program first. */
+  argv: string[];
+  exitCode: number | null;
+  signal: string | null;
+  /** Peak memory of the command's process tree (null where /proc cannot be read). */
+  peakRssBytes: number | null;
+  /** The end of what it printed (server errors in it may quote data: shown only on failure, redacted). */
+  stdout: string;
+  stderr: string;
+  /** Whether it ran with no network but the scratch database (false: `--no-sandbox`). */
+  sandboxed: boolean;
+}
+
 export interface StepEvidence {
   /** `<version>_<name>` */
   migration: string;
@@ -194,6 +209,8 @@ export interface StepEvidence {
   leftDirty?: boolean;
   /** The step's figures at production size, where production row counts are known. */
   predicted?: StepPrediction;
+  /** A command source's step: the process that applied it (its statements are not seen one by one). */
+  command?: CommandEvidence;
   /** For a failed up step: whether the same migration succeeds on an empty database at the same version. */
   passesOnEmptyDatabase?: boolean;
   /** How the step's duration grew with rows over the scale runs (change ups only, when scale runs ran). */

@@ -58,12 +58,16 @@ export interface TargetOptions {
   base?: BaseMigrations;
   /** `--previous-queries`: the previous app version's queries, checked after every change step. */
   previousQueries?: { file: string; queries: PreviousQuery[] };
+  /** Tools that list their own migrations (command sources): asked on this target's engine, replacing `migrations`. */
+  listMigrations?: (engine: Engine) => Promise<PreparedMigration[]>;
+  /** The migration tool's name and what it has to say (e.g. Flyway's repeatables, not rehearsed). */
+  source?: { id: string; hasDowns: boolean; notes: string[] };
 }
 
 export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidence> {
   const started = performance.now();
   const { engine, observer, events, label } = opts;
-  const notes: string[] = [];
+  const notes: string[] = [...(opts.source?.notes ?? [])];
   const task = async <T>(name: string, fn: () => Promise<T>, detail?: (t: T) => string): Promise<T> => {
     events.emit({ type: 'task-started', target: label, task: name });
     const t0 = performance.now();
@@ -84,7 +88,8 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
   // Which statements cannot run in a transaction can depend on the server's version.
   const resplit = splitDependsOnServer(engine.dialect, info.serverVersionNum);
   const resplitFor = (list: PreparedMigration[]) => prepareMigrations(list, { dialect: engine.dialect, serverVersionNum: info.serverVersionNum });
-  const migrations = resplit ? await resplitFor(opts.migrations) : opts.migrations;
+  const listed = opts.listMigrations ? await task('list the migrations (the tool)', () => opts.listMigrations!(engine), (l) => `${l.length} migrations`) : opts.migrations;
+  const migrations = resplit && !opts.listMigrations ? await resplitFor(listed) : listed;
   const base = opts.base && resplit ? await resplitBase(opts.base, resplitFor) : opts.base;
   const { tracking } = opts;
 
@@ -167,10 +172,11 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
     // traffic probes (nothing gates on its blocking) so the change's measurements start sooner.
     ctx.probes = phase === 'trunk' ? undefined : probes;
     let ok = true;
+    let stoppedBecause = 'an earlier step of this phase failed';
     for (const req of requests) {
       let step: StepEvidence;
       if (!ok || !usable) {
-        step = skippedStep(req, usable ? 'an earlier step of this phase failed' : 'the scratch database was destroyed to stop a hung step');
+        step = skippedStep(req, usable ? stoppedBecause : 'the scratch database was destroyed to stop a hung step');
       } else {
         events.emit({ type: 'step-started', target: label, phase, migration: req.migration.id, direction: req.direction });
         ctx.stepTimeoutMs = opts.stepTimeoutMs(req.migration);
@@ -178,6 +184,8 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
         step = outcome.evidence;
         usable = outcome.sessionUsable;
         ok = step.status === 'success';
+        // A migration the tool cannot undo (no down, Flyway without its U file): nothing before it can be undone either.
+        if (step.status === 'skipped') stoppedBecause = `${req.migration.id} cannot be undone (no down migration), so the migrations before it cannot be either`;
         // The previous app version keeps running while the change deploys: check its queries
         // after every step of the change, so a break is pinned to the step that caused it.
         if (ok && usable && phase === 'change' && opts.previousQueries && querySession) {
@@ -227,10 +235,15 @@ export async function rehearseTarget(opts: TargetOptions): Promise<TargetEvidenc
         const failed = steps.find((s) => s.phase === 'change' && s.status === 'error');
         if (failed) failed.passesOnEmptyDatabase = await passesOnEmpty(opts, plan, tracking, failed);
         skipPhases(steps, [...downs, ...ups('reapply')], 'the change phase failed', events, label);
+      } else if (opts.source && !opts.source.hasDowns) {
+        // Not a failure: the tool cannot roll back, so production cannot either; the report says so.
+        const why = `${opts.source.id} keeps no down migrations: a bad deploy is undone by a new migration, not a rollback`;
+        notes.push(`rollback and reapply not rehearsed: ${why}`);
+        skipPhases(steps, [...downs, ...ups('reapply')], why, events, label);
       } else {
         const rollbackOk = await runPhase('rollback', downs);
         if (rollbackOk) await runPhase('reapply', ups('reapply'));
-        else skipPhases(steps, ups('reapply'), 'the rollback phase failed', events, label);
+        else skipPhases(steps, ups('reapply'), 'the rollback did not get back to the dataset\'s version', events, label);
       }
     }
   } finally {
@@ -414,7 +427,7 @@ async function versionOfDump(
   if (!tracked) {
     throw new InputError(
       'DATASET_INVALID',
-      `${dataset.path} has no golang-migrate tracking table (schema_migrations), so its migration version is unknown: dump it with the table, or use a seed script with --dataset-version`,
+      `${dataset.path} has no tracking table (${tracking.table}), so its migration version is unknown: dump it with the table, or use a seed script with --dataset-version`,
     );
   }
   if (tracked.dirty) {
@@ -423,10 +436,10 @@ async function versionOfDump(
       `${dataset.path} is dirty at version ${tracked.version}: production's last migration failed halfway; fix production's state before rehearsing on it`,
     );
   }
-  if (tracked.version === null) throw new InputError('DATASET_INVALID', `${dataset.path}: schema_migrations is empty (no migration applied)`);
+  if (tracked.version === null) throw new InputError('DATASET_INVALID', `${dataset.path}: ${tracking.table} is empty (no migration applied)`);
   const version = lookUpVersion(migrations, base, tracked.version);
   if (dataset.version !== undefined && lookUpVersion(migrations, base, dataset.version).versionNumber !== version.versionNumber) {
-    throw new UsageError('USAGE', `--dataset-version ${dataset.version} contradicts the dump, whose schema_migrations says ${tracked.version}`);
+    throw new UsageError('USAGE', `--dataset-version ${dataset.version} contradicts the dump, whose ${tracking.table} says ${tracked.version}`);
   }
   return version;
 }

@@ -8,9 +8,13 @@ import { limitsResolver, type Limits, type SeverityOverrides } from '../checks/l
 import type { Finding } from '../checks/finding.ts';
 import { createEngine } from '../engines/create-engine.ts';
 import { dialectOf, type Dialect, type Engine, type EngineKind } from '../engines/engine.ts';
-import { EnvironmentError, RehearseError } from '../errors.ts';
-import { readGolangMigrateDir } from '../migrations/golang-migrate.ts';
+import { EnvironmentError, RehearseError, UsageError } from '../errors.ts';
+import { redactSecrets } from '../redact.ts';
+import { commandSourceModule, type CommandSourceRun } from '../migrations/command-source.ts';
 import { prepareMigrations } from '../migrations/prepare.ts';
+import { type MigrationSourceModule, sourceModule } from '../migrations/sources/registry.ts';
+import { jsSourceModule } from '../migrations/js-source.ts';
+import type { MigrationSource } from '../config/values.ts';
 import type { Migration, PreparedMigration } from '../migrations/migration.ts';
 import { displayPath } from '../migrations/golang-migrate.ts';
 import { readMigrationsAt, resolveRevision } from '../migrations/git-revision.ts';
@@ -41,6 +45,12 @@ export interface TargetRequest {
 
 export interface RunRequest {
   migrationsDir: string;
+  /** The migration tool whose layout and tracking table the run follows. */
+  source: MigrationSource;
+  /** Where the project is (the config file's directory, else the current one): JS tools load from its node_modules. */
+  projectDir?: string;
+  /** With `source: command`: the tool's commands, and whether they run sandboxed. */
+  command?: CommandSourceRun;
   /** The targets this run rehearses, one after another (with `--shard`, this worker's share). */
   targets: TargetRequest[];
   /** Every target's label in the matrix's order, this shard's and the others'. */
@@ -85,15 +95,17 @@ interface DialectInputs {
 export async function runRehearsal(req: RunRequest, events: EventStream, signal?: AbortSignal): Promise<RunOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const migrations = await readGolangMigrateDir(req.migrationsDir);
+  const source = runSource(req);
+  const { migrations, notes } = await source.read(req.migrationsDir);
   // Fail fast on unparseable SQL (the base's too), an unknown dataset version and an unreadable
   // queries file, for every target's dialect, before any database is touched.
   const inputs = new Map<Dialect, DialectInputs>();
   for (const target of req.targets) {
     const dialect = dialectOf(target.engine);
-    if (!inputs.has(dialect)) inputs.set(dialect, await readInputs(req, migrations, dialect));
+    if (!inputs.has(dialect)) inputs.set(dialect, await readInputs(req, source, migrations, dialect));
     const { prepared, base } = inputs.get(dialect)!;
-    if (target.dataset.version !== undefined) lookUpVersion(prepared, base, target.dataset.version);
+    // A tool that lists its own migrations does so on the target's engine: its versions are checked there.
+    if (target.dataset.version !== undefined && !source.listOn) lookUpVersion(prepared, base, target.dataset.version);
   }
   events.emit({ type: 'run-started', targets: req.targets.map((t) => t.label), matrix: req.matrix, ...(req.shard ? { shard: req.shard } : {}) });
 
@@ -104,7 +116,7 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
     if (signal?.aborted) throw new EnvironmentError('INTERRUPTED', 'interrupted: scratch databases were dropped');
     events.emit({ type: 'target-started', target: request.label });
     try {
-      const target = await rehearseOne(req, request, inputs.get(dialectOf(request.engine))!, events, signal);
+      const target = await rehearseOne(req, source, notes, request, inputs.get(dialectOf(request.engine))!, events, signal);
       events.emit({ type: 'target-finished', target: request.label, evidence: target });
       const limitsFor = limitsResolver(req.limits, request.perMigrationLimits ?? req.perMigrationLimits);
       const found = runChecks(createRegistry(builtinChecks), { target, limitsFor }, req.severity);
@@ -145,7 +157,15 @@ function perMigrationInForce(req: RunRequest): Record<string, Partial<Limits>> {
 }
 
 /** One target, on its own engine, whose scratch databases are dropped whatever happens. */
-async function rehearseOne(req: RunRequest, request: TargetRequest, inputs: DialectInputs, events: EventStream, signal?: AbortSignal): Promise<TargetEvidence> {
+async function rehearseOne(
+  req: RunRequest,
+  source: MigrationSourceModule,
+  sourceNotes: string[],
+  request: TargetRequest,
+  inputs: DialectInputs,
+  events: EventStream,
+  signal?: AbortSignal,
+): Promise<TargetEvidence> {
   const limitsFor = limitsResolver(req.limits, request.perMigrationLimits ?? req.perMigrationLimits);
   const engine = createEngine({ kind: request.engine, url: request.url });
   const onAbort = () => void engine.close().catch(() => undefined);
@@ -155,8 +175,10 @@ async function rehearseOne(req: RunRequest, request: TargetRequest, inputs: Dial
     target = await rehearseTarget({
       label: request.label,
       engine,
-      ...dialectParts(engine.dialect),
+      ...dialectParts(engine.dialect, source),
+      source: { id: source.id, hasDowns: source.hasDowns, notes: sourceNotes },
       migrations: inputs.prepared,
+      ...(source.listOn ? { listMigrations: source.listOn } : {}),
       dataset: request.dataset,
       stepTimeoutMs: (m) => limitsFor({ version: m.version, id: m.id }).stepTimeoutMs,
       events,
@@ -176,9 +198,17 @@ async function rehearseOne(req: RunRequest, request: TargetRequest, inputs: Dial
   return target;
 }
 
-async function readInputs(req: RunRequest, migrations: Migration[], dialect: Dialect): Promise<DialectInputs> {
+function runSource(req: RunRequest): MigrationSourceModule {
+  if (req.source === 'knex' || req.source === 'kysely' || req.source === 'node-pg-migrate') return jsSourceModule(req.source, req.projectDir ?? process.cwd());
+  if (req.source !== 'command') return sourceModule(req.source);
+  if (!req.command) throw new UsageError('USAGE', 'source: command needs a command: block in the config (a preset like alembic or django, or up/down/list commands)');
+  if (req.base) throw new UsageError('USAGE', '--base with a command source: the tool lists its migrations from the working tree only; rehearse without --base');
+  return commandSourceModule(req.command);
+}
+
+async function readInputs(req: RunRequest, source: MigrationSourceModule, migrations: Migration[], dialect: Dialect): Promise<DialectInputs> {
   const prepared = await prepareMigrations(migrations, { dialect });
-  const base = req.base ? await readBase(req.migrationsDir, req.base, prepared, dialect) : undefined;
+  const base = req.base ? await readBase(req.migrationsDir, req.base, prepared, dialect, source) : undefined;
   const previousQueries = req.previousQueriesPath
     ? { file: displayPath(req.previousQueriesPath), queries: await readPreviousQueries(req.previousQueriesPath, dialect, displayPath(req.previousQueriesPath)) }
     : undefined;
@@ -187,7 +217,8 @@ async function readInputs(req: RunRequest, migrations: Migration[], dialect: Dia
 
 /** A thrown error as the report and the event stream carry it. */
 export function describeError(error: unknown): { code: string; message: string } {
-  return { code: error instanceof RehearseError ? error.code : 'ENGINE_FAILED', message: error instanceof Error ? error.message : String(error) };
+  // A syntax error quotes the migration near the fault: a credential written there stays out of reports.
+  return { code: error instanceof RehearseError ? error.code : 'ENGINE_FAILED', message: redactSecrets(error instanceof Error ? error.message : String(error)) };
 }
 
 /** The report of a run that could not run: verdict `error`, with why. */
@@ -206,9 +237,9 @@ export function errorReport(error: unknown, startedAt: Date, limits: Limits): Re
 }
 
 /** The migrations on the base revision, split for the engine, and how the head differs from them. */
-async function readBase(migrationsDir: string, rev: string, head: Awaited<ReturnType<typeof prepareMigrations>>, dialect: Dialect): Promise<BaseMigrations> {
+async function readBase(migrationsDir: string, rev: string, head: PreparedMigration[], dialect: Dialect, source: MigrationSourceModule): Promise<BaseMigrations> {
   const revision = await resolveRevision(migrationsDir, rev);
-  const migrations = await prepareMigrations(await readMigrationsAt(revision), { dialect });
+  const migrations = await prepareMigrations((await readMigrationsAt(revision, source)).migrations, { dialect });
   return { revision, migrations, comparison: compareHistory(migrations, head) };
 }
 

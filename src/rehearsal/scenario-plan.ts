@@ -74,7 +74,7 @@ export function historyEvidence(base: BaseMigrations, plan: ScenarioPlan, datase
     ...(latest ? { baseLatest: latest.version } : {}),
     rewritten: base.comparison.rewritten.map((r) => ({
       ...r,
-      appliedBecause: BigInt(r.version) <= datasetVersion.versionNumber ? ('dataset' as const) : ('base' as const),
+      appliedBecause: versionNumberIn(base.migrations, r.version) <= datasetVersion.versionNumber ? ('dataset' as const) : ('base' as const),
     })),
     outOfOrder,
     trunk: plan.trunk.map((m) => m.id),
@@ -93,4 +93,9 @@ export function versionAfterRollback(plan: ScenarioPlan, undone: Set<string>): b
     if (newest === null || m.versionNumber > newest) newest = m.versionNumber;
   }
   return newest;
+}
+
+/** The number of a version the base has (a rewritten migration's); Flyway's dotted versions are packed, not parsed. */
+function versionNumberIn(migrations: PreparedMigration[], version: string): bigint {
+  return migrations.find((m) => m.version === version)?.versionNumber ?? findVersion(migrations, version).versionNumber;
 }

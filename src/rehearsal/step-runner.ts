@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { DatabaseError, toDatabaseError, type Engine, type ScratchDatabase, type Session } from '../engines/engine.ts';
 import type { MigrationTracking } from '../migrations/tracking.ts';
-import { redactDataValues } from '../redact.ts';
+import { redactDataValues, redactSecrets } from '../redact.ts';
 import type { Direction, PreparedMigration } from '../migrations/migration.ts';
 import type { HeldLock, LockMonitor, Observer, RelationStorage, StorageMap } from '../observe/observer.ts';
 import { withoutProbeActivity } from '../probes/activity.ts';
@@ -12,6 +12,8 @@ import type { LockQueueOutcome, TrafficProbes } from '../probes/probes.ts';
 import type { ParsedSqlFile, SqlStatement } from '../sql/statement.ts';
 import type { LockQueueEvidence, Phase, RewriteEvidence, StatementEvidence, StepError, StepEvidence, StepStatus } from './evidence.ts';
 import { LockTracker, round } from './lock-tracker.ts';
+import { runExternalStep } from './external-step.ts';
+import { runInProcessStep } from './in-process-step.ts';
 
 export interface StepContext {
   engine: Engine;
@@ -64,12 +66,21 @@ export function skippedStep(req: StepRequest, because: string): StepEvidence {
 }
 
 export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepOutcome> {
+  if (req.migration.apply) {
+    if (req.direction === 'down' && !req.migration.down) return { evidence: skippedStep(req, 'the tool cannot undo this migration (no down command)'), sessionUsable: true };
+    return runExternalStep(ctx, req, req.migration.apply);
+  }
+  if (req.migration.applyInProcess) {
+    if (req.direction === 'down' && !req.migration.down) return { evidence: skippedStep(req, 'the migration has no down'), sessionUsable: true };
+    return runInProcessStep(ctx, req, req.migration.applyInProcess);
+  }
   const plan = req.direction === 'up' ? req.migration.upPlan : req.migration.downPlan;
   const file = req.direction === 'up' ? req.migration.up : req.migration.down;
   if (!plan || !file) return { evidence: skippedStep(req, 'the migration has no down file'), sessionUsable: true };
 
   const { session, observer } = ctx;
-  await ctx.tracking.set(session, req.versionAfter, true);
+  const tracked = { migration: req.migration, direction: req.direction, versionAfter: req.versionAfter };
+  await ctx.tracking.beforeStep(session, tracked);
   const storageBefore = await observer.storage(session);
   const baseline = await observer.beginStep(session);
   let locks = new LockTracker(storageBefore, (m) => observer.blockedBy(m));
@@ -241,7 +252,11 @@ export async function runStep(ctx: StepContext, req: StepRequest): Promise<StepO
     ({ rows, walBytes, sessionRows } = await observer.endStep(session, baseline));
     // The counters are shared by all sessions and count rolled-back writes: the probes' are taken out.
     if (probed) rows = withoutProbeActivity(rows, probed.activity);
-    if (status === 'success') await ctx.tracking.set(session, req.versionAfter, false);
+    await ctx.tracking.afterStep(session, tracked, {
+      status: status === 'success' ? 'success' : 'error',
+      durationMs: performance.now() - stepStart,
+      ...(error ? { error: error.message } : {}),
+    });
   }
 
   return {
@@ -307,7 +322,8 @@ function statementEvidence(stmt: SqlStatement, status: StepStatus, ms: number, r
     line: stmt.line,
     column: stmt.column,
     kind: stmt.kind,
-    summary: stmt.summary,
+    // The summary can be the statement's own text: credentials in it are masked.
+    summary: redactSecrets(stmt.summary),
     status,
     durationMs: round(ms),
     ...(rowCount !== null && rowCount !== undefined ? { rowCount } : {}),
@@ -377,7 +393,7 @@ function rewriteEvidence(rel: RelationStorage, atStepStart: RelationStorage | un
     bytesBefore: atStepStart?.bytes ?? 0,
     bytesAfter: bytesAfter ?? 0,
     ...(rel.sizeIncludesIndexes ? { bytesIncludeIndexes: true } : {}),
-    reason: `new storage after statement ${stmt.index + 1} (${stmt.summary})`,
+    reason: `new storage after statement ${stmt.index + 1} (${redactSecrets(stmt.summary)})`,
   };
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeEveryEngine } from '../../test/helpers/engines.ts';
 import type { Dialect, Engine, ScratchDatabase, Session } from '../engines/engine.ts';
 import { dialectParts } from '../rehearsal/dialect-parts.ts';
+import { sourceModule } from '../migrations/sources/registry.ts';
 import { diffSchemas } from './diff.ts';
 import type { DiffLabels } from './model.ts';
 
@@ -82,7 +83,7 @@ describeEveryEngine(({ create, dialect }) => {
   let engine: Engine;
   const dbs: ScratchDatabase[] = [];
   const sessions: Session[] = [];
-  const { observer } = dialectParts(dialect);
+  const { observer } = dialectParts(dialect, sourceModule('golang-migrate'));
 
   beforeAll(async () => {
     engine = create();

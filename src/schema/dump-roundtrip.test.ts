@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeEachEngine } from '../../test/helpers/engines.ts';
 import type { Engine, Session } from '../engines/engine.ts';
 import { dialectParts } from '../rehearsal/dialect-parts.ts';
+import { sourceModule } from '../migrations/sources/registry.ts';
 import { diffSchemas } from './diff.ts';
 
 const TABLE = "CREATE TABLE checks (id int PRIMARY KEY, state varchar(10) NOT NULL DEFAULT 'pending', CONSTRAINT checks_state_valid CHECK (state IN ('pending', 'fail')))";
@@ -12,7 +13,7 @@ const TABLE = "CREATE TABLE checks (id int PRIMARY KEY, state varchar(10) NOT NU
 describeEachEngine(({ create }) => {
   let engine: Engine;
   const sessions: Session[] = [];
-  const { observer } = dialectParts('postgres');
+  const { observer } = dialectParts('postgres', sourceModule('golang-migrate'));
 
   beforeAll(async () => {
     engine = create();

@@ -7,7 +7,7 @@
 
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { EnvironmentError, UsageError } from '../../errors.ts';
-import type { Engine, EngineCapabilities, EngineInfo, ScratchDatabase, Session } from '../engine.ts';
+import type { ConnectionInfo, Engine, EngineCapabilities, EngineInfo, ScratchDatabase, Session } from '../engine.ts';
 import { isProcessAlive, judgeLeftover, type LeftoverVerdict } from '../postgres/leftovers.ts';
 import { currentOrigin, scratchDatabaseName, scratchMarker } from '../postgres/scratch-name.ts';
 import { copyDatabase } from './copy-database.ts';
@@ -158,6 +158,22 @@ export class MysqlServerEngine implements Engine {
     this.#scratch.set(name, { db, sessions: new Set() });
     if (!withComment) await this.#guard(`mark ${name}`, () => writeMarkerTable(this.#admin!, name, marker));
     return db;
+  }
+
+  connectionInfo(db: ScratchDatabase): ConnectionInfo {
+    this.#owned(db, 'hand out');
+    const url = new URL(this.#url.href);
+    url.pathname = `/${encodeURIComponent(db.name)}`;
+    return {
+      engine: 'mysql',
+      url: url.href,
+      host: this.#url.host,
+      port: this.#url.port,
+      ...(this.#url.socketPath ? { socketPath: this.#url.socketPath } : {}),
+      user: this.#url.user,
+      ...(this.#url.password !== undefined ? { password: this.#url.password } : {}),
+      database: db.name,
+    };
   }
 
   async connect(db: ScratchDatabase): Promise<Session> {

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { EnvironmentError, UsageError } from '../../errors.ts';
 import {
+  type ConnectionInfo,
   type Engine,
   type EngineCapabilities,
   type EngineInfo,
@@ -133,6 +134,23 @@ export class PostgresServerEngine implements Engine {
     this.#scratch.set(name, { db, sessions: new Set() });
     await this.#adminQuery(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(scratchMarker(origin))}`, `mark ${name}`);
     return db;
+  }
+
+  connectionInfo(db: ScratchDatabase): ConnectionInfo {
+    this.#owned(db, 'hand out');
+    const url = new URL(withDatabase(this.#url, db.name));
+    // libpq's `host=/var/run/postgresql` form: a socket directory in the query string.
+    const socketDir = url.searchParams.get('host') ?? undefined;
+    return {
+      engine: 'postgres',
+      url: url.href,
+      ...(url.hostname ? { host: url.hostname } : {}),
+      port: Number(url.port || 5432),
+      ...(socketDir?.startsWith('/') ? { socketPath: `${socketDir}/.s.PGSQL.${url.port || 5432}` } : {}),
+      user: decodeURIComponent(url.username) || 'postgres',
+      ...(this.#url.password !== undefined ? { password: this.#url.password } : {}),
+      database: db.name,
+    };
   }
 
   async connect(db: ScratchDatabase): Promise<Session> {

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError, UsageError } from '../../errors.ts';
-import type { Engine, EngineCapabilities, EngineInfo, ScratchDatabase, Session } from '../engine.ts';
+import type { ConnectionInfo, Engine, EngineCapabilities, EngineInfo, ScratchDatabase, Session } from '../engine.ts';
 import { isProcessAlive } from '../postgres/leftovers.ts';
 import { scratchDatabaseName } from '../postgres/scratch-name.ts';
 import { loadBetterSqlite3, type SqliteFileConstructor } from './better-sqlite3.ts';
@@ -175,6 +175,11 @@ export class SqliteEngine implements Engine {
     }
     this.#scratch.set(db.name, { db, file, sessions: new Set() });
     return db;
+  }
+
+  connectionInfo(db: ScratchDatabase): ConnectionInfo {
+    const entry = this.#owned(db, 'hand out');
+    return { engine: 'sqlite', url: `sqlite://${entry.file}`, database: db.name, file: entry.file };
   }
 
   async connect(db: ScratchDatabase): Promise<Session> {

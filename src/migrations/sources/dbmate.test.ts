@@ -51,7 +51,7 @@ describe('readDbmateDir: a project dbmate 2.36 created and applied', () => {
     expect(migrations.map((m) => m.version)).toEqual(recorded);
   });
 
-  it('keeps the transaction option of each section and reads an empty down section as no down', async () => {
+  it('keeps the transaction option of each section and reads an empty down section as a down that runs nothing', async () => {
     const migrations = await readDbmateDir(path.join(FIXTURE, 'db/migrations'));
     const index = migrations.find((m) => m.name === 'index_projects_slug')!;
     expect(index.upOptions).toEqual({ transaction: false, options: { transaction: 'false' } });
@@ -60,8 +60,9 @@ describe('readDbmateDir: a project dbmate 2.36 created and applied', () => {
     expect(create.upOptions.transaction).toBe(true);
     expect(create.downOptions?.transaction).toBe(true);
     const backfill = migrations.find((m) => m.name === 'backfill_slugs')!;
-    expect(backfill.down).toBeUndefined();
-    expect(backfill.downOptions).toBeUndefined();
+    // dbmate rollback runs the empty section (nothing) and deletes the row: the rollback goes on.
+    expect(backfill.down?.sql.trim()).toBe('');
+    expect(backfill.downOptions?.transaction).toBe(true);
     expect(backfill.downLine).toBe(5);
   });
 
@@ -122,12 +123,12 @@ describe('readDbmateDir: files and order', () => {
     expect(m!.downOptions!.transaction).toBe(true);
   });
 
-  it('allows blank and comment lines before `-- migrate:up`, and reads a comment-only down as no down', async () => {
+  it('allows blank and comment lines before `-- migrate:up`, and reads a comment-only down as one that runs nothing', async () => {
     const dir = await migrationsDir({ '1_x.sql': '-- Adds t.\n\n-- migrate:up\nCREATE TABLE t ();\n-- migrate:down\n-- irreversible\n\n' });
     const [m] = await readDbmateDir(dir);
     expect(m!.upLine).toBe(3);
     expect(m!.up.sql).toBe('\n\n-- migrate:up\nCREATE TABLE t ();\n');
-    expect(m!.down).toBeUndefined();
+    expect(m!.down!.sql.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('--'))).toEqual([]);
   });
 
   it('does not take `-- migrate:upgrade` or an indented marker for a section', async () => {

@@ -52,7 +52,7 @@ export interface DbmateMigration extends Migration {
   /** The file name, as dbmate prints it. */
   file: string;
   upOptions: DbmateSectionOptions;
-  /** Present with `down`; absent when the down section holds nothing but blank and comment lines. */
+  /** The down section's marker options (a section holding nothing but blank and comment lines runs nothing). */
   downOptions?: DbmateSectionOptions;
   /** Lines of the `-- migrate:up` and `-- migrate:down` markers. */
   upLine: number;
@@ -126,8 +126,12 @@ export async function parseDbmateFiles(files: SourceFile[], shownDir: string): P
       id: title === '' ? n.version : `${n.version}_${title}`,
       file: n.name,
       up: { path: n.source.shown, sql: parsed.up },
-      ...(parsed.down !== undefined ? { down: { path: n.source.shown, sql: parsed.down }, downOptions: parsed.downOptions } : {}),
+      // An empty down section is no obstacle to dbmate: `dbmate rollback` runs it (nothing) and
+      // deletes the version's row. So it is a down that does nothing, and the rollback goes on.
+      down: { path: n.source.shown, sql: parsed.down ?? '' },
+      downOptions: parsed.downOptions,
       upOptions: parsed.upOptions,
+      ...noTransaction(parsed.upOptions, parsed.downOptions),
       upLine: parsed.upLine,
       downLine: parsed.downLine,
     });
@@ -224,4 +228,11 @@ function firstStatementLine(text: string): number | undefined {
     return i + 1;
   }
   return undefined;
+}
+
+/** dbmate runs a section marked `transaction:false` outside a transaction. */
+function noTransaction(up: DbmateSectionOptions, down: DbmateSectionOptions | undefined): Pick<Migration, 'noTransaction'> {
+  const reason = (d: string) => `the file opts out with -- migrate:${d} transaction:false (dbmate)`;
+  const opts = { ...(up.transaction ? {} : { up: reason('up') }), ...(down && !down.transaction ? { down: reason('down') } : {}) };
+  return Object.keys(opts).length > 0 ? { noTransaction: opts } : {};
 }

@@ -19,8 +19,13 @@ import { introspectSchema } from './schema.ts';
 import { innodbStorage, relationBytes } from './storage.ts';
 
 export interface MysqlObserverOptions {
-  /** golang-migrate's tracking table: excluded from row counters and content checksums. */
+  /** The migration tool's tracking table: excluded from row counters and content checksums. */
   trackingTable: string;
+  /**
+   * The tool's recorded state, for snapshots (the tool's own table layout: migrations/tracking.ts).
+   * Left out: golang-migrate's one-row table is read.
+   */
+  trackingState?: (session: Session) => Promise<StateSnapshot['tracking'] | null>;
 }
 
 /**
@@ -222,6 +227,7 @@ export class MysqlObserver implements Observer {
   }
 
   async #tracking(session: Session): Promise<StateSnapshot['tracking']> {
+    if (this.options.trackingState) return (await this.options.trackingState(session)) ?? { version: null, dirty: false };
     const exists = await session.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [
       this.options.trackingTable,
     ]);

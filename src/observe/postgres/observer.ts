@@ -13,8 +13,13 @@ import { displayName, OWNING_TABLE, RELATION_KINDS, USER_SCHEMA_FILTER } from '.
 import { introspectSchema } from './schema.ts';
 
 export interface PostgresObserverOptions {
-  /** golang-migrate's tracking table: excluded from row counters and content checksums. */
+  /** The migration tool's tracking table: excluded from row counters and content checksums. */
   trackingTable: string;
+  /**
+   * The tool's recorded state, for snapshots (the tool's own table layout: migrations/tracking.ts).
+   * Left out: golang-migrate's one-row table is read.
+   */
+  trackingState?: (session: Session) => Promise<StateSnapshot['tracking'] | null>;
 }
 
 const storageSql = (sizes: boolean) => `
@@ -216,6 +221,7 @@ export class PostgresObserver implements Observer {
   }
 
   private async tracking(session: Session): Promise<StateSnapshot['tracking']> {
+    if (this.options.trackingState) return (await this.options.trackingState(session)) ?? { version: null, dirty: false };
     const exists = await session.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [this.options.trackingTable]);
     if (!exists.rows[0]?.t) return { version: null, dirty: false };
     const { rows } = await session.query<{ version: string; dirty: boolean }>(

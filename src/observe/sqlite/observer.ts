@@ -19,8 +19,13 @@ import { relationSizes, storageMap } from './storage.ts';
 import { transactionWrites, writeLogPosition, writesSince, type WriteLogPosition } from './write-log.ts';
 
 export interface SqliteObserverOptions {
-  /** golang-migrate's tracking table: excluded from row counts and content checksums. */
+  /** The migration tool's tracking table: excluded from row counts and content checksums. */
   trackingTable: string;
+  /**
+   * The tool's recorded state, for snapshots (the tool's own table layout: migrations/tracking.ts).
+   * Left out: golang-migrate's one-row table is read.
+   */
+  trackingState?: (session: Session) => Promise<StateSnapshot['tracking'] | null>;
 }
 
 /** What beginStep keeps for endStep: SQLite has no counters to subtract, so row counts and the log position. */
@@ -162,6 +167,7 @@ export class SqliteObserver implements Observer {
   }
 
   async #tracking(session: Session): Promise<StateSnapshot['tracking']> {
+    if (this.options.trackingState) return (await this.options.trackingState(session)) ?? { version: null, dirty: false };
     const table = this.options.trackingTable;
     const { rows: found } = await session.query(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE`, [table]);
     if (found.length === 0) return { version: null, dirty: false };

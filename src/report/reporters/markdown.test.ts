@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../report.ts';
 import { fixtureErrorReport, fixtureReport, golden, HOSTILE_MIGRATION, HOSTILE_TABLE } from './fixture-report.ts';
-import { blockedCell, COMMENT_MARKER, escapeCell, escapeMarkdown, renderMarkdown } from './markdown.ts';
+import { blockedCell, COMMENT_MARKER, docsLink, escapeCell, escapeMarkdown, renderMarkdown } from './markdown.ts';
 
 /** Cells of a GFM table row: split on pipes that are not backslash-escaped. */
 function cells(row: string): string[] {
@@ -75,6 +75,15 @@ describe('renderMarkdown', () => {
     expect(md).toContain('[fails-on-data](docs/hazards/fails-on-data.md)');
     const based = renderMarkdown(fixtureReport, { docsBaseUrl: 'https://example.com/rehearse/blob/main/' });
     expect(based).toContain('[blocking-lock](https://example.com/rehearse/blob/main/docs/hazards/blocking-lock.md)');
+  });
+
+  it('leaves the credentials of a docs base URL out of its links', () => {
+    expect(docsLink('docs/hazards/fails-on-data.md', { docsBaseUrl: 'https://ci:S3cret@docs.internal/rehearse/' })).toBe('https://docs.internal/rehearse/docs/hazards/fails-on-data.md');
+    expect(docsLink('docs/x.md', { docsBaseUrl: 'https://token@docs.internal' })).toBe('https://docs.internal/docs/x.md');
+    expect(docsLink('docs/x.md', { docsBaseUrl: 'https://docs.internal/team@acme' })).toBe('https://docs.internal/team@acme/docs/x.md');
+    const md = renderMarkdown(fixtureReport, { docsBaseUrl: 'https://ci:S3cret@docs.internal/rehearse' });
+    expect(md).toContain('[blocking-lock](https://docs.internal/rehearse/docs/hazards/blocking-lock.md)');
+    expect(md).not.toContain('S3cret');
   });
 
   it('folds target notes into a details block', () => {

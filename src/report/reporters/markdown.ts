@@ -43,8 +43,13 @@ export function escapeCell(s: string): string {
     .join('<br>');
 }
 
+/**
+ * A hazard's docs page, under the docs base URL when one is given. Credentials in the base
+ * (`https://ci:secret@docs.internal`) are left out of the link: a report is read by many, and
+ * each reader's browser asks for their own.
+ */
 export function docsLink(docs: string, options: MarkdownOptions): string {
-  const base = options.docsBaseUrl?.replace(/\/+$/, '');
+  const base = options.docsBaseUrl?.replace(/\/+$/, '').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
   return base ? `${base}/${docs}` : docs;
 }
 

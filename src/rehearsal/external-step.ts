@@ -1,0 +1,106 @@
+// A step the migration tool applies itself, in a process of its own (a command source: Alembic,
+// Django, Rails…): rehearse cannot see its statements, so it watches the database from the
+// outside — traffic probes on every table while it runs, storage ids before and after
+// (rewrites), the counters and the WAL position (rows, WAL bytes) — and measures the process:
+// duration, exit status, output, peak memory. Schema and content snapshots around the phases are
+// taken by run-target as for any step, so drift and lossy downgrades are judged the same way.
+import { performance } from 'node:perf_hooks';
+import { UsageError } from '../errors.ts';
+import type { ExternalApply } from '../migrations/migration.ts';
+import { redactDataValues } from '../redact.ts';
+import { withoutProbeActivity } from '../probes/activity.ts';
+import type { CommandEvidence, RewriteEvidence, StepEvidence, StepStatus } from './evidence.ts';
+import { round } from './lock-tracker.ts';
+import type { StepContext, StepOutcome, StepRequest } from './step-runner.ts';
+
+/** How much of a failed command's output the report keeps (the end: where the error is). */
+const OUTPUT_KEPT = 4_000;
+
+export async function runExternalStep(ctx: StepContext, req: StepRequest, apply: ExternalApply): Promise<StepOutcome> {
+  const { session, observer } = ctx;
+  const connection = ctx.engine.connectionInfo?.(ctx.db);
+  if (!connection) {
+    throw new UsageError('USAGE', `${req.migration.id} is applied by its tool in a process of its own, which cannot reach a ${ctx.engine.kind} database (it runs inside rehearse): use engine postgres, mysql or sqlite`);
+  }
+  const file = req.direction === 'up' ? req.migration.up : req.migration.down;
+  const storageBefore = await observer.storage(session);
+  const baseline = await observer.beginStep(session);
+  // The tool may touch any table: the probes exercise all of them (in the order the catalog lists them).
+  const tables = [...new Set([...storageBefore.values()].filter((r) => r.kind === 'table').map((r) => r.table))];
+  const probing = await ctx.probes?.start({ tables, migrationPid: -1 });
+
+  const start = performance.now();
+  const ran = await apply({ direction: req.direction, connection, timeoutMs: ctx.stepTimeoutMs });
+  const end = performance.now();
+  const failed = ran.timedOut || ran.exitCode !== 0;
+  const command: CommandEvidence = {
+    argv: ran.argv,
+    exitCode: ran.exitCode,
+    signal: ran.signal,
+    peakRssBytes: ran.peakRssBytes,
+    // A passing step's output is noise; a failing one's end says why (server errors may quote data: redacted).
+    stdout: failed ? redactDataValues(ran.stdout.slice(-OUTPUT_KEPT)) : '',
+    stderr: failed ? redactDataValues(ran.stderr.slice(-OUTPUT_KEPT)) : '',
+    sandboxed: ran.sandboxed,
+  };
+  const result = { command, timedOut: ran.timedOut };
+  const probed = await probing?.stop();
+
+  const status: StepStatus = ran.timedOut ? 'timeout' : ran.exitCode === 0 ? 'success' : 'error';
+  const storageAfter = await observer.storage(session);
+  const rewritten = [...storageAfter.values()].filter((rel) => {
+    const before = storageBefore.get(rel.oid);
+    return before !== undefined && before.storageId !== rel.storageId;
+  });
+  const sizes = await observer.relationSizes(session, rewritten.map((r) => r.oid));
+  const rewrites: RewriteEvidence[] = rewritten.map((rel) => ({
+    relation: rel.name,
+    relationKind: rel.kind === 'table' || rel.kind === 'index' || rel.kind === 'materialized view' ? rel.kind : 'other',
+    table: rel.table,
+    bytesBefore: storageBefore.get(rel.oid)?.bytes ?? 0,
+    bytesAfter: sizes.get(rel.oid) ?? 0,
+    ...(rel.sizeIncludesIndexes ? { bytesIncludeIndexes: true } : {}),
+    reason: 'new storage after the command (its statements are not seen one by one)',
+  }));
+  let { rows, walBytes, sessionRows } = await observer.endStep(session, baseline);
+  if (probed) rows = withoutProbeActivity(rows, probed.activity);
+
+  const evidence: StepEvidence = {
+    migration: req.migration.id,
+    version: req.migration.version,
+    direction: req.direction,
+    phase: req.phase,
+    status,
+    file: file?.path ?? '',
+    durationMs: round(end - start),
+    // The tool decides its transactions; rehearse sees neither them nor its statements.
+    transaction: 'file-managed',
+    ...(status !== 'success' ? { error: commandError(result, file?.path ?? '', ctx.stepTimeoutMs) } : {}),
+    statements: [],
+    locks: [],
+    rewrites,
+    rows,
+    ...(probed ? { blocked: probed.blocked } : {}),
+    ...(sessionRows ? { sessionRows } : {}),
+    ...(walBytes !== undefined ? { walBytes } : {}),
+    // The tool's statements are not seen: every table counts as named, so data-loss (rows lost in
+    // tables a step did not name) does not judge what it cannot tell; the snapshots still do.
+    tablesNamed: [...new Set([...storageAfter.values()].filter((r) => r.kind === 'table').map((r) => r.table))].sort(),
+    command,
+    ...(status !== 'success' ? { leftDirty: true } : {}),
+  };
+  return { evidence, sessionUsable: true };
+}
+
+function commandError(result: { command: CommandEvidence; timedOut: boolean }, file: string, timeoutMs: number): StepEvidence['error'] {
+  const c = result.command;
+  if (result.timedOut) return { message: `the command was killed after ${timeoutMs} ms (stepTimeoutMs)`, file };
+  const how = c.exitCode !== null ? `exited with status ${c.exitCode}` : `was killed by ${c.signal ?? 'a signal'}`;
+  // The last lines of stderr say why; server errors in them may quote data values.
+  const tail = lastLines(c.stderr || c.stdout, 6);
+  return { message: redactDataValues(`${c.argv.join(' ')} ${how}${tail ? `:\n${tail}` : ''}`), file };
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join('\n');
+}
