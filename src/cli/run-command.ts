@@ -41,6 +41,16 @@ export const RUN_EXAMPLES = `  # the bundled example on embedded PostgreSQL (PGl
   # in CI: trunk and history from the target branch, the previous release's queries checked
   npx rehearse run --base origin/main --dataset datasets/shop --previous-queries app/queries.sql
 
+  # a Prisma, dbmate, Flyway or Drizzle project: that tool's layout and history table
+  npx rehearse run --source prisma --dataset prod-anonymized.sql
+
+  # Knex migrations run in-process on the scratch database, statement by statement
+  npx rehearse run --source knex --engine postgres --url "$REHEARSE_PG_URL" --dataset seed.sql --dataset-version 20240101090000
+
+  # Alembic / Django / Rails through their own commands (config: source: command, command: { preset: alembic }),
+  # with no network but the scratch database
+  npx rehearse run --config rehearse.config.yaml --engine postgres --url "$REHEARSE_PG_URL"
+
   # record into a history the CI workers share, and hold migrations to limits learned from it
   npx rehearse run --config rehearse.config.yaml --history "$REHEARSE_HISTORY_URL" --learned-limits
 `;

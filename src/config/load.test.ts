@@ -154,7 +154,7 @@ limits:
     const error = await loadError(join(dir, 'rehearse.config.yaml'));
     const [first, second] = error.message.split('\n');
     expect(first).toMatch(/:2:3: hazards\.table-rewrites: unknown key; did you mean table-rewrite\?$/);
-    expect(second).toMatch(/:3:1: database: unknown key; expected one of migrations, source, engine, url, dataset, /);
+    expect(second).toMatch(/:3:1: database: unknown key; expected one of migrations, source, command, sandbox, engine, url, dataset, /);
   });
 
   it('reports every problem, in file order, each with its own location', async () => {
@@ -429,5 +429,22 @@ targets:
     ]);
     const empty = project({ 'rehearse.config.yaml': 'targets: []\n' });
     expect((await loadError(join(empty, 'rehearse.config.yaml'))).message).toMatch(/:1:10: targets: expected at least one target/);
+  });
+});
+
+describe('a command source in a config file', () => {
+  it('resolves the commands against the config directory', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'source: command\ncommand:\n  preset: alembic\n  cwd: app\n  env: { ALEMBIC_CONFIG: alembic.ini }\nsandbox: false\n' });
+    const config = await loadConfigFile(join(dir, 'rehearse.config.yaml'));
+    expect(config.source).toBe('command');
+    expect(config.sandbox).toBe(false);
+    expect(config.command).toMatchObject({ preset: 'alembic', cwd: resolve(dir, 'app'), env: { ALEMBIC_CONFIG: 'alembic.ini' } });
+  });
+
+  it('names a bad command block at its line', async () => {
+    const dir = project({ 'rehearse.config.yaml': 'source: command\ncommand:\n  preset: alembc\nsandbox: maybe\n' });
+    const lines = (await loadError(join(dir, 'rehearse.config.yaml'))).message.split('\n');
+    expect(lines[0]).toMatch(/rehearse\.config\.yaml:3:11: command\.preset: expected one of alembic, django, rails, sqitch, nova-manage, got string "alembc"$/);
+    expect(lines[1]).toMatch(/rehearse\.config\.yaml:4:10: sandbox: expected true or false, got "maybe"$/);
   });
 });

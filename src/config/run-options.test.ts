@@ -49,6 +49,7 @@ describe('resolveRunOptions', () => {
     expect(resolveRunOptions(undefined, { dataset: 'seed.sql' }, cwd)).toEqual({
       migrationsDir: '/repo/migrations',
       source: 'golang-migrate',
+      projectDir: '/repo',
       targets: [{ label: 'pglite', engine: 'pglite', url: undefined, dataset: { path: '/repo/seed.sql' }, productionRows: {} }],
       matrix: ['pglite'],
       limits: DEFAULT_LIMITS,
@@ -186,7 +187,11 @@ describe('resolveRunOptions', () => {
     expect(run({ engine: 'mysql', url: 'postgres://ci:secret@db/app' })).toBe(
       'engine mysql needs a mysql server, but the url is a postgres one (postgres://ci:***@db/app): pass --engine postgres, or a url like mysql://user@host:3306/',
     );
-    expect(run({ source: 'flyway' })).toBe('--source: unknown migration source flyway; expected one of golang-migrate');
+    expect(run({ source: 'flyweight' })).toBe(
+      '--source: unknown migration source flyweight; expected one of golang-migrate, dbmate, flyway, prisma, drizzle, knex, kysely, node-pg-migrate, command',
+    );
+    // A command source needs its commands, which only a config can give.
+    expect(run({ source: 'command' })).toMatch(/^source command needs the tool's commands: a command: block in rehearse\.config\.yaml/);
     expect(run({ url: 'ftp://root@db/app' })).toBe(
       '--url: expected a server URL like postgres://user@host:5432/postgres or mysql://user@host:3306/, got "ftp://root@db/app"',
     );

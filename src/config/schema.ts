@@ -211,11 +211,19 @@ const targets = z
     });
   });
 
-// Checked here with every problem named by key; resolved against the config's directory in load.ts.
-const command = converted<CommandSourceInput, CommandSourceInput>((input) => {
+// Checked here, each problem at its own key (`command.preset: …` → line of `preset:`); resolved
+// against the config's directory in load.ts. A bad preset makes "up: required … or set
+// command.preset" noise: that is left out.
+const command = z.unknown().superRefine((input, ctx) => {
   const problems = commandSourceProblems(input, 'command');
-  return problems.length === 0 ? { value: input as CommandSourceInput } : { problem: problems.map((p) => p.replace(/^command\.?/, '').replace(/^: /, '')).join('; ') };
-});
+  const badPreset = problems.some((p) => p.startsWith('command.preset:'));
+  for (const problem of problems) {
+    if (badPreset && /or set command\.preset$/.test(problem)) continue;
+    const match = /^command((?:\.[^:\s]+)*): (.*)$/s.exec(problem);
+    const path = match?.[1] ? match[1].slice(1).split('.') : [];
+    ctx.addIssue({ code: 'custom', message: match ? match[2]! : problem, path });
+  }
+}) as unknown as z.ZodType<CommandSourceInput, CommandSourceInput>;
 
 export const configSchema = z.strictObject({
   migrations: pathTo('a directory').optional(),

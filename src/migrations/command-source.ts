@@ -5,7 +5,7 @@
 import type { Dialect, Engine } from '../engines/engine.ts';
 import { UsageError } from '../errors.ts';
 import type { ParsedSqlFile } from '../sql/statement.ts';
-import { listVersions, runCommandStep, type CommandSourceSpec } from './command/index.ts';
+import { listVersions, runCommandStep, sideDatabases, type CommandSourceSpec } from './command/index.ts';
 import type { Direction, ExternalApply, Migration, PreparedMigration } from './migration.ts';
 import type { MigrationTracking, TrackingState } from './tracking.ts';
 import type { MigrationSourceModule } from './sources/registry.ts';
@@ -52,7 +52,13 @@ export async function listCommandMigrations(run: CommandSourceRun, engine: Engin
   }
   const db = await engine.createScratch('list-migrations');
   try {
-    const versions = await listVersions(run.spec, engine.connectionInfo(db), { sandbox: run.sandbox });
+    const connection = engine.connectionInfo(db);
+    // rehearse drops only the databases it created; a registry beside them would be left behind.
+    const beside = sideDatabases(run.spec, connection);
+    if (beside.length > 0) {
+      throw new UsageError('USAGE', `${run.spec.preset} on ${engine.kind} keeps its registry in a database beside the scratch one (${beside.join(', ')}), which rehearse would leave behind: rehearse it on PostgreSQL or SQLite, or set command.up/down/current with a registry inside {database}`);
+    }
+    const versions = await listVersions(run.spec, connection, { sandbox: run.sandbox });
     return versions.map((v, i): PreparedMigration => {
       const path = `${run.spec.preset ?? 'command'}:${v.version}`;
       const apply: ExternalApply = async ({ direction, connection, timeoutMs }) => {
@@ -87,10 +93,11 @@ function slug(name: string): string {
 
 /**
  * The tool records its own history as it applies each step: rehearse writes nothing. A dump's
- * version cannot be read here (the tool's table layout is the tool's): give `dataset.version`.
+ * version is not read here (the tool's table layout is the tool's): the config gives it.
  */
 export class ToolManagedTracking implements MigrationTracking {
   readonly table: string;
+  readonly toolManaged = true;
 
   constructor(spec: CommandSourceSpec, _dialect: Dialect) {
     this.table = TOOL_TABLES[spec.preset ?? ''] ?? '';

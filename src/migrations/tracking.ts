@@ -13,6 +13,8 @@ export interface TrackingState {
 export interface MigrationTracking {
   /** The table's name, which probes and snapshots leave alone. */
   readonly table: string;
+  /** The tool writes its history itself as it applies each step (command sources): rehearse reads and writes nothing. */
+  readonly toolManaged?: boolean;
   /** Creates the table where it does not exist. */
   ensure(session: Session): Promise<void>;
   /** The recorded state, or null when the database has no tracking table. */

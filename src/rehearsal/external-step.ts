@@ -9,7 +9,8 @@ import { UsageError } from '../errors.ts';
 import type { ExternalApply } from '../migrations/migration.ts';
 import { redactDataValues } from '../redact.ts';
 import { withoutProbeActivity } from '../probes/activity.ts';
-import type { CommandEvidence, RewriteEvidence, StepEvidence, StepStatus } from './evidence.ts';
+import type { CommandEvidence, StepEvidence, StepStatus } from './evidence.ts';
+import { allTables, rewritesOverStep } from './whole-step-observation.ts';
 import { round } from './lock-tracker.ts';
 import type { StepContext, StepOutcome, StepRequest } from './step-runner.ts';
 
@@ -26,8 +27,7 @@ export async function runExternalStep(ctx: StepContext, req: StepRequest, apply:
   const storageBefore = await observer.storage(session);
   const baseline = await observer.beginStep(session);
   // The tool may touch any table: the probes exercise all of them (in the order the catalog lists them).
-  const tables = [...new Set([...storageBefore.values()].filter((r) => r.kind === 'table').map((r) => r.table))];
-  const probing = await ctx.probes?.start({ tables, migrationPid: -1 });
+  const probing = await ctx.probes?.start({ tables: allTables(storageBefore), migrationPid: -1 });
 
   const start = performance.now();
   const ran = await apply({ direction: req.direction, connection, timeoutMs: ctx.stepTimeoutMs });
@@ -48,20 +48,7 @@ export async function runExternalStep(ctx: StepContext, req: StepRequest, apply:
 
   const status: StepStatus = ran.timedOut ? 'timeout' : ran.exitCode === 0 ? 'success' : 'error';
   const storageAfter = await observer.storage(session);
-  const rewritten = [...storageAfter.values()].filter((rel) => {
-    const before = storageBefore.get(rel.oid);
-    return before !== undefined && before.storageId !== rel.storageId;
-  });
-  const sizes = await observer.relationSizes(session, rewritten.map((r) => r.oid));
-  const rewrites: RewriteEvidence[] = rewritten.map((rel) => ({
-    relation: rel.name,
-    relationKind: rel.kind === 'table' || rel.kind === 'index' || rel.kind === 'materialized view' ? rel.kind : 'other',
-    table: rel.table,
-    bytesBefore: storageBefore.get(rel.oid)?.bytes ?? 0,
-    bytesAfter: sizes.get(rel.oid) ?? 0,
-    ...(rel.sizeIncludesIndexes ? { bytesIncludeIndexes: true } : {}),
-    reason: 'new storage after the command (its statements are not seen one by one)',
-  }));
+  const rewrites = await rewritesOverStep(observer, session, storageBefore, storageAfter, 'new storage after the command (its statements are not seen one by one)');
   let { rows, walBytes, sessionRows } = await observer.endStep(session, baseline);
   if (probed) rows = withoutProbeActivity(rows, probed.activity);
 
@@ -85,7 +72,7 @@ export async function runExternalStep(ctx: StepContext, req: StepRequest, apply:
     ...(walBytes !== undefined ? { walBytes } : {}),
     // The tool's statements are not seen: every table counts as named, so data-loss (rows lost in
     // tables a step did not name) does not judge what it cannot tell; the snapshots still do.
-    tablesNamed: [...new Set([...storageAfter.values()].filter((r) => r.kind === 'table').map((r) => r.table))].sort(),
+    tablesNamed: allTables(storageAfter),
     command,
     ...(status !== 'success' ? { leftDirty: true } : {}),
   };

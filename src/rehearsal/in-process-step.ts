@@ -7,7 +7,8 @@ import { toDatabaseError } from '../engines/engine.ts';
 import type { InProcessApply } from '../migrations/migration.ts';
 import { withoutProbeActivity } from '../probes/activity.ts';
 import { redactDataValues, redactSecrets } from '../redact.ts';
-import type { RewriteEvidence, StatementEvidence, StepError, StepEvidence, StepStatus } from './evidence.ts';
+import type { StatementEvidence, StepError, StepEvidence, StepStatus } from './evidence.ts';
+import { allTables, rewritesOverStep } from './whole-step-observation.ts';
 import { LockTracker, round } from './lock-tracker.ts';
 import type { StepContext, StepOutcome, StepRequest } from './step-runner.ts';
 
@@ -21,8 +22,7 @@ export async function runInProcessStep(ctx: StepContext, req: StepRequest, apply
   await ctx.tracking.beforeStep(session, tracked);
   const storageBefore = await observer.storage(session);
   const baseline = await observer.beginStep(session);
-  const tables = [...new Set([...storageBefore.values()].filter((r) => r.kind === 'table').map((r) => r.table))];
-  const probing = await ctx.probes?.start({ tables, migrationPid: session.backendPid });
+  const probing = await ctx.probes?.start({ tables: allTables(storageBefore), migrationPid: session.backendPid });
   const locks = new LockTracker(storageBefore, (m) => observer.blockedBy(m));
   const statements: StatementEvidence[] = [];
   let inTransaction = false;
@@ -83,17 +83,7 @@ export async function runInProcessStep(ctx: StepContext, req: StepRequest, apply
   const probed = await probing?.stop();
 
   const storageAfter = await observer.storage(session);
-  const rewritten = [...storageAfter.values()].filter((rel) => storageBefore.get(rel.oid) && storageBefore.get(rel.oid)!.storageId !== rel.storageId);
-  const sizes = await observer.relationSizes(session, rewritten.map((r) => r.oid));
-  const rewrites: RewriteEvidence[] = rewritten.map((rel) => ({
-    relation: rel.name,
-    relationKind: rel.kind === 'table' || rel.kind === 'index' || rel.kind === 'materialized view' ? rel.kind : 'other',
-    table: rel.table,
-    bytesBefore: storageBefore.get(rel.oid)?.bytes ?? 0,
-    bytesAfter: sizes.get(rel.oid) ?? 0,
-    ...(rel.sizeIncludesIndexes ? { bytesIncludeIndexes: true } : {}),
-    reason: 'new storage after the step',
-  }));
+  const rewrites = await rewritesOverStep(observer, session, storageBefore, storageAfter, 'new storage after the step');
   let { rows, walBytes, sessionRows } = await observer.endStep(session, baseline);
   if (probed) rows = withoutProbeActivity(rows, probed.activity);
   await ctx.tracking.afterStep(session, tracked, { status: status === 'success' ? 'success' : 'error', durationMs: stepEnd - stepStart, ...(error ? { error: error.message } : {}) });
@@ -117,7 +107,7 @@ export async function runInProcessStep(ctx: StepContext, req: StepRequest, apply
     ...(sessionRows ? { sessionRows } : {}),
     ...(walBytes !== undefined ? { walBytes } : {}),
     // The statements are seen, but not parsed for their tables: every table counts as named.
-    tablesNamed: [...new Set([...storageAfter.values()].filter((r) => r.kind === 'table').map((r) => r.table))].sort(),
+    tablesNamed: allTables(storageAfter),
     ...(status !== 'success' ? { leftDirty: true } : {}),
   };
   return { evidence, sessionUsable: !timedOut || ctx.engine.capabilities.cancelStatement };

@@ -423,6 +423,11 @@ async function versionOfDump(
   base: BaseMigrations | undefined,
   tracking: MigrationTracking,
 ): Promise<PreparedMigration> {
+  // A tool that keeps its history its own way (command sources): the dump's version is what the config says.
+  if (tracking.toolManaged) {
+    if (dataset.version === undefined) throw new UsageError('USAGE', `${dataset.path}: with a command source, give the dump's migration version (dataset.version / --dataset-version): the tool's history table is the tool's to read`);
+    return lookUpVersion(migrations, base, dataset.version);
+  }
   const tracked = await tracking.readRestored(session);
   if (!tracked) {
     throw new InputError(

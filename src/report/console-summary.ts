@@ -48,8 +48,10 @@ function renderTarget(target: TargetEvidence, style: Style): string[] {
   const predicted = target.steps.some((s) => s.predicted);
   if (predicted) lines.push(style.dim('a → b: measured on the dataset → predicted at production size'));
   if (target.steps.some((s) => s.scale?.exponent != null)) lines.push(style.dim('k: growth exponent fitted by the scale runs, time ≈ a · rows^k (1 = linear)'));
-  const header = ['phase', 'migration', 'dir', 'status', 'time', 'blocked', 'rewrites', 'rows changed', 'WAL'];
-  const table = target.steps.map((s) => stepRow(s));
+  // Command sources: the tool's process, and its peak memory (a step that exhausts memory in production shows here first).
+  const commands = target.steps.some((s) => s.command);
+  const header = ['phase', 'migration', 'dir', 'status', 'time', 'blocked', 'rewrites', 'rows changed', 'WAL', ...(commands ? ['memory'] : [])];
+  const table = target.steps.map((s) => [...stepRow(s), ...(commands ? [peakMemory(s)] : [])]);
   lines.push('', ...alignColumns([header, ...table]).map((l, i) => (i === 0 ? style.bold(l) : colourStatus(l, target.steps[i - 1], style))));
   return lines;
 }
@@ -67,6 +69,11 @@ function stepRow(s: StepEvidence): string[] {
     s.status === 'skipped' ? '' : `${formatNumber(changed)}${s.predicted ? ` → ${formatNumber(s.predicted.rowsChanged)}` : ''}`,
     s.walBytes !== undefined ? formatBytes(s.walBytes) : '',
   ];
+}
+
+/** The command's peak memory (its whole process tree), where a tool's process applied the step. */
+function peakMemory(s: StepEvidence): string {
+  return s.command?.peakRssBytes != null ? formatBytes(s.command.peakRssBytes) : '';
 }
 
 /** ` k=1.97`: the growth exponent the scale runs fitted for the step (duration ≈ a · rows^k), when they could. */

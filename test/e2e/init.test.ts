@@ -37,16 +37,19 @@ describe('rehearse init', () => {
     }, 120_000);
   }
 
-  // Tools whose projects run on SQLite here: Alembic as a command (sandboxed), Knex in-process.
-  for (const [tool, fixture, seed, newest] of [
-    ['alembic', 'command/alembic', "INSERT INTO widgets (id, name) VALUES (1, 'sprocket');", 'b2c3d4e5f6a7_add_widget_price'],
-    ['knex', 'js/knex', "INSERT INTO users (name) VALUES ('ada');", '20240103090000_create_posts'],
+  // Tools whose projects run on SQLite here: Alembic and Django as commands (sandboxed), Knex in-process.
+  // Django adds a column with a default on SQLite by rebuilding the table: a real table-rewrite.
+  for (const [tool, fixture, seed, newest, errors] of [
+    ['alembic', 'command/alembic', "INSERT INTO widgets (id, name) VALUES (1, 'sprocket');", 'b2c3d4e5f6a7_add_widget_price', []],
+    ['django', 'command/django', "INSERT INTO inventory_item (id, name) VALUES (1, 'bolt');", 'inventory.0002_item_price_cents', ['table-rewrite']],
+    ['knex', 'js/knex', "INSERT INTO users (name) VALUES ('ada');", '20240103090000_create_posts', []],
   ] as const) {
     it(`${tool}: writes a config that runs on SQLite, rehearsing the newest migration`, async () => {
       project = await makeProject({});
       await cp(join(REPO, 'test/fixtures', fixture), project.dir, { recursive: true });
-      // The failing revision is for other tests.
+      // The failing migrations are for other tests.
       await rm(join(project.dir, 'migrations/versions/c3d4e5f6a7b8_backfill_from_missing_table.py'), { force: true });
+      await rm(join(project.dir, 'inventory/migrations/0003_backfill_from_missing_table.py'), { force: true });
       if (tool === 'knex') {
         await mkdir(join(project.dir, 'node_modules'), { recursive: true });
         await symlink(join(REPO, 'node_modules/knex'), join(project.dir, 'node_modules/knex'), 'dir');
@@ -55,10 +58,11 @@ describe('rehearse init', () => {
       expect(init.code, init.stderr).toBe(0);
       const config = await readFile(join(project.dir, 'rehearse.config.yaml'), 'utf8');
       expect(config).toMatch(/^engine: sqlite$/m);
-      expect(config).toMatch(tool === 'alembic' ? /^source: command\ncommand:\n  preset: alembic /m : /^source: knex$/m);
+      expect(config).toMatch(tool === 'knex' ? /^source: knex$/m : new RegExp(`^source: command\ncommand:\n  preset: ${tool} `, 'm'));
       await writeFile(join(project.dir, 'rehearse/seed.sql'), `${seed}\n`, { flag: 'a' });
       const run = await runCli(['run', '--no-history', '--json', 'r.json'], project.dir);
-      expect(run.code, run.stderr).toBe(0);
+      expect(run.report!.findings.filter((f) => f.severity === 'error').map((f) => f.hazard)).toEqual(errors);
+      expect(run.code, run.stderr).toBe(errors.length > 0 ? 1 : 0);
       const change = run.report!.targets[0]!.steps.filter((s) => s.phase === 'change');
       expect(change.map((s) => [s.migration, s.status])).toEqual([[newest, 'success']]);
     }, 120_000);

@@ -86,8 +86,13 @@ function renderTarget(target: TargetEvidence): string[] {
   lines.push('');
   if (steps.length === 0) lines.push('No steps ran.');
   else {
-    lines.push('| phase | migration | dir | status | time | blocked | rewrites | rows changed | WAL |', '|---|---|---|---|---|---|---|---|---|');
-    for (const s of steps) lines.push(`| ${stepCells(s).map(escapeCell).join(' | ')} |`);
+    // Command sources: the tool's peak memory per step.
+    const memory = steps.some((s) => s.command);
+    lines.push(`| phase | migration | dir | status | time | blocked | rewrites | rows changed | WAL |${memory ? ' memory |' : ''}`, `|---|---|---|---|---|---|---|---|---|${memory ? '---|' : ''}`);
+    for (const s of steps) {
+      const cells = [...stepCells(s), ...(memory ? [s.command?.peakRssBytes != null ? formatBytes(s.command.peakRssBytes) : ''] : [])];
+      lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);
+    }
   }
   if (target.notes.length > 0) {
     lines.push('', `<details><summary>Notes on ${escapeMarkdown(target.label)} (${target.notes.length})</summary>`, '');
