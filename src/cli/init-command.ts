@@ -94,7 +94,8 @@ export async function initCommand(flags: InitFlags, cwd = process.cwd(), out: (s
     `dataset:`,
     `  path: ./${SEED_FILE}`,
     `  version: "${atVersion.version}"       # the version the seed applies at`,
-    `# base: origin/main                # in CI: trunk and history from the target branch`,
+    // --base reads the tool's files at a git revision: SQL directories only.
+    ...(kind.kind === 'sql' ? [`# base: origin/main                # in CI: trunk and history from the target branch`] : []),
     '',
   ];
   await writeFile(configPath, lines.join('\n'));
@@ -103,6 +104,7 @@ export async function initCommand(flags: InitFlags, cwd = process.cwd(), out: (s
   out(
     `rehearse: found ${describe(chosen)}\n` +
       `rehearse: wrote rehearse.config.yaml (${kind.kind === 'command' ? kind.preset : source}, ${engine}, ${migrations.length} migrations) and ${relative(cwd, seedPath)} at version ${atVersion.version}\n` +
+      (migrations.length === 1 ? `rehearse: there is one migration: the seed applies at it, so the next one you write is the change rehearsed\n` : '') +
       `rehearse: next: put production-shaped rows in ${SEED_FILE} (or point dataset.path at a dump), then npx rehearse run\n`,
   );
   return 0;

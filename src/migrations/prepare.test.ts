@@ -104,7 +104,7 @@ describe('findVersion', () => {
     expect(() => findVersion([], '1')).toThrow('dataset version 1 matches no migration (there are no migrations)');
   });
 
-  it('refuses a version that is not a whole number', () => {
+  it('refuses a version that is neither a whole number nor dotted', () => {
     const error = (() => {
       try {
         findVersion(migrations, 'latest');
@@ -114,6 +114,18 @@ describe('findVersion', () => {
     })();
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).code).toBe('MIGRATIONS_INVALID');
-    expect((error as InputError).message).toBe('dataset version "latest" is not a migration version (a whole number)');
+    expect((error as InputError).message).toBe('dataset version "latest" is not a migration version (a whole number, or dotted like 1.2)');
+  });
+
+  it('finds a version by its text first, then by number, whole or dotted as Flyway compares them', () => {
+    const flyway = [
+      { version: '1', versionNumber: 1n * 10n ** 140n, name: 'a', id: '1_a', up: { path: 'V1__a.sql', sql: '' } },
+      { version: '1.2', versionNumber: 1n * 10n ** 140n + 2n * 10n ** 120n, name: 'b', id: '1.2_b', up: { path: 'V1.2__b.sql', sql: '' } },
+    ];
+    expect(findVersion(flyway, '1.2').id).toBe('1.2_b');
+    expect(findVersion(flyway, '1.2.0').id).toBe('1.2_b');
+    expect(findVersion(flyway, '1_2').id).toBe('1.2_b');
+    expect(findVersion(flyway, '1').id).toBe('1_a');
+    expect(findVersion(migrations, '5').version).toBe(findVersion(migrations, '0005').version);
   });
 });
