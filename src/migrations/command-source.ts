@@ -23,7 +23,7 @@ export function commandSourceModule(run: CommandSourceRun): MigrationSourceModul
     layout: `the ${run.spec.preset ?? 'configured'} commands (command: in the config)`,
     defaultDir: '.',
     hasDowns: run.spec.down !== undefined,
-    read: async () => ({ migrations: [], notes: [`migrations applied by ${run.spec.preset ?? 'the configured commands'} in a process of their own${run.sandbox ? ', with no network but the scratch database' : ' (--no-sandbox: with the network)'}: their statements are not seen one by one, locks are not observed (blocking is measured by the traffic probes), data-loss is not judged (every table counts as named)`] }),
+    read: async () => ({ migrations: [], notes: [`migrations applied by ${run.spec.preset ?? 'the configured commands'} in a process of their own${run.sandbox ? ', with no network but the scratch database' : ' (--no-sandbox: with the network)'}: their statements are not seen one by one (locks: polled from the tool's session on PostgreSQL; blocking: measured by the traffic probes), data-loss is not judged (every table counts as named)`] }),
     fromFiles: async () => {
       throw new UsageError('USAGE', '--base with a command source: the tool lists its migrations from the working tree only; rehearse without --base (the change is everything above the dataset\'s version)');
     },

@@ -51,6 +51,12 @@ export interface StepBaseline {
 /** Polls the locks another session holds while it runs one statement outside a transaction. */
 export interface LockMonitor {
   watch(backendPid: number): { stop(): Promise<HeldLock[]> };
+  /**
+   * Polls the locks every other session on the database holds (a migration tool's own process,
+   * whose pid rehearse does not know), leaving out `exclude` and the traffic probes; each lock
+   * with how long it was seen held. Where the engine can (PostgreSQL).
+   */
+  watchOthers?(exclude: number[]): { stop(): Promise<{ lock: HeldLock; heldMs: number }[]> };
   close(): Promise<void>;
 }
 

@@ -11,7 +11,7 @@ import { redactDataValues } from '../redact.ts';
 import { withoutProbeActivity } from '../probes/activity.ts';
 import type { CommandEvidence, StepEvidence, StepStatus } from './evidence.ts';
 import { allTables, rewritesOverStep } from './whole-step-observation.ts';
-import { round } from './lock-tracker.ts';
+import { LockTracker, round } from './lock-tracker.ts';
 import type { StepContext, StepOutcome, StepRequest } from './step-runner.ts';
 
 /** How much of a failed command's output the report keeps (the end: where the error is). */
@@ -28,10 +28,16 @@ export async function runExternalStep(ctx: StepContext, req: StepRequest, apply:
   const baseline = await observer.beginStep(session);
   // The tool may touch any table: the probes exercise all of them (in the order the catalog lists them).
   const probing = await ctx.probes?.start({ tables: allTables(storageBefore), migrationPid: -1 });
+  // The tool's own session is another backend: where the engine can, a monitor polls the locks of
+  // every session but rehearse's and the probes' while the command runs.
+  const watching = ctx.monitor?.watchOthers?.([session.backendPid]);
 
   const start = performance.now();
   const ran = await apply({ direction: req.direction, connection, timeoutMs: ctx.stepTimeoutMs });
   const end = performance.now();
+  const seenLocks = (await watching?.stop()) ?? [];
+  const locks = new LockTracker(storageBefore, (m) => observer.blockedBy(m));
+  for (const { lock, heldMs } of seenLocks) locks.seenInAutocommit([lock], 0, heldMs, 'monitored');
   const failed = ran.timedOut || ran.exitCode !== 0;
   const command: CommandEvidence = {
     argv: ran.argv,
@@ -64,7 +70,7 @@ export async function runExternalStep(ctx: StepContext, req: StepRequest, apply:
     transaction: 'file-managed',
     ...(status !== 'success' ? { error: commandError(result, file?.path ?? '', ctx.stepTimeoutMs) } : {}),
     statements: [],
-    locks: [],
+    locks: locks.result(),
     rewrites,
     rows,
     ...(probed ? { blocked: probed.blocked } : {}),

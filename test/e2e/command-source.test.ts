@@ -71,3 +71,44 @@ for (const kind of ['postgres', 'sqlite'] as const) {
     });
   });
 }
+
+// Commands of one's own (no preset): psql applying SQL files. The tool's session is another
+// backend: a monitor sees the locks it takes, and the probes the traffic it blocks.
+describeEngine('postgres', () => {
+  describe('psql as a command source', () => {
+    let project: Project;
+    let r: CliResult;
+    beforeAll(async () => {
+      project = await makeProject({
+        'versions.txt': '0001\n0002\n',
+        '0001.up.sql': 'CREATE TABLE widgets (id int PRIMARY KEY, name text NOT NULL);\n',
+        '0001.down.sql': 'DROP TABLE widgets;\n',
+        '0002.up.sql': 'BEGIN;\nLOCK TABLE widgets IN ACCESS EXCLUSIVE MODE;\nSELECT pg_sleep(0.6);\nALTER TABLE widgets ADD COLUMN price_cents int;\nCOMMIT;\n',
+        '0002.down.sql': 'ALTER TABLE widgets DROP COLUMN price_cents;\n',
+        'seed.sql': "INSERT INTO widgets (id, name) VALUES (1, 'sprocket'), (2, 'gear');\n",
+        'rehearse.config.yaml': [
+          'source: command',
+          'command:',
+          '  up: psql -X -q -v ON_ERROR_STOP=1 -f {version}.up.sql',
+          '  down: psql -X -q -v ON_ERROR_STOP=1 -f {version}.down.sql',
+          '  list: cat versions.txt',
+          'history: false',
+          '',
+        ].join('\n'),
+      });
+      r = await runCli(['run', ...engineArgs('postgres'), '--dataset', 'seed.sql', '--dataset-version', '0001', '--json', 'r.json'], project.dir);
+    }, 180_000);
+    afterAll(() => project?.dispose());
+
+    it("sees the lock the tool's session held, and the reads it blocked", () => {
+      expect(r.code, r.stderr).toBe(0);
+      const change = r.report!.targets[0]!.steps.find((s) => s.phase === 'change')!;
+      expect(change.command).toMatchObject({ exitCode: 0, sandboxed: true });
+      const lock = change.locks.find((l) => l.relation === 'widgets' && l.mode === 'AccessExclusiveLock');
+      expect(lock, JSON.stringify(change.locks)).toMatchObject({ source: 'monitored', blocks: { reads: true, writes: true } });
+      expect(lock!.heldMs).toBeGreaterThanOrEqual(400);
+      const reads = change.blocked?.find((b) => b.table === 'widgets' && b.operation === 'read');
+      expect(reads?.maxBlockedMs).toBeGreaterThanOrEqual(400);
+    });
+  });
+});

@@ -45,7 +45,7 @@ async function sql(url: string, text: string): Promise<void> {
 }
 
 describeEngine('postgres', (engine) => {
-  describe('dbmate 2.36 (npm) migrated production', () => {
+  describe('dbmate 2.24 (npm) migrated production', () => {
     let project: Project;
     let r: CliResult;
     let dropDb: () => Promise<void>;
