@@ -9,7 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.ts';
 import { engineProblem } from '../config/values.ts';
-import type { EngineKind } from '../engines/engine.ts';
+import { ENGINE_KIND_TRAITS, type EngineKind } from '../engines/engine.ts';
 import { UsageError } from '../errors.ts';
 import { detectMigrationSources, type DetectedMigrationSource } from '../migrations/sources/detect.ts';
 import { SQL_SOURCES, type SqlSourceId, sourceModule } from '../migrations/sources/registry.ts';
@@ -63,8 +63,8 @@ export async function initCommand(flags: InitFlags, cwd = process.cwd(), out: (s
   if (!chosen) throw new UsageError('USAGE', `found ${describe(found[0]!)}, a tool rehearse cannot run yet; see docs/migration-sources.md`);
   const kind = sourceKind(chosen);
   const engine = (flags.engine as EngineKind | undefined) ?? engineFor(chosen, kind);
-  if (kind.kind === 'command' && engine === 'pglite') {
-    throw new UsageError('USAGE', `${chosen.source} runs in a process of its own, which cannot reach PGlite (it runs inside rehearse): pass --engine postgres, mysql or sqlite`);
+  if (kind.kind === 'command' && !ENGINE_KIND_TRAITS[engine].reachableByOtherProcesses) {
+    throw new UsageError('USAGE', `${chosen.source} runs in a process of its own, which cannot reach ${engine} (it runs inside rehearse): pass --engine postgres, mysql or sqlite`);
   }
   const migrations = await migrationsOf(kind, chosen, cwd);
   if (migrations.length === 0) throw new UsageError('USAGE', `${chosen.dir} holds no ${chosen.source} migrations yet: write one, then run rehearse init`);

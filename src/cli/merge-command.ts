@@ -1,17 +1,15 @@
 // `rehearse merge-reports DIR`: the blobs the shards of a matrix wrote (`run --shard i/n
 // --reporter blob`), replayed into one report, one verdict, and any reporter's output: what the
 // merge job of a CI pipeline runs after the shard jobs.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { findConfigFile, loadConfigFile } from '../config/load.ts';
-import { historyOptions } from '../config/run-options.ts';
+import { historyOptions, reporterOptions } from '../config/run-options.ts';
 import { InputError, UsageError } from '../errors.ts';
-import { loadTrends } from '../history/run-history.ts';
 import { readBlob } from '../report/blob.ts';
-import { ansiStyle, plainStyle, renderSummary } from '../report/console-summary.ts';
 import { mergeBlobs } from '../report/merge.ts';
-import { parseGerritLabel, parseReporterSpec, type ReporterSpec, writeReports } from '../report/reporters/index.ts';
+import { outputReport } from './report-output.ts';
 
 export const MERGE_EXAMPLES = `  # the merge job: every shard's blob downloaded into all-blobs/, one verdict and the reports
   npx rehearse merge-reports all-blobs --json rehearse-report.json \\
@@ -54,14 +52,7 @@ export function registerMergeCommand(program: Command, setExitCode: (code: numbe
 export async function mergeCommand(dir: string, flags: MergeFlags, cwd = process.cwd()): Promise<number> {
   const path = flags.config !== undefined ? resolve(cwd, flags.config) : findConfigFile(cwd);
   const file = path === undefined ? undefined : await loadConfigFile(path);
-  const reporters: ReporterSpec[] =
-    flags.reporter !== undefined && flags.reporter.length > 0
-      ? flags.reporter.map((spec) => {
-          const parsed = parseReporterSpec(spec);
-          return parsed.file === undefined ? parsed : { ...parsed, file: resolve(cwd, parsed.file) };
-        })
-      : (file?.reporters ?? []);
-  const gerritLabel = flags.gerritLabel !== undefined ? parseGerritLabel(flags.gerritLabel) : file?.gerritLabel;
+  const { reporters, gerritLabel } = reporterOptions(flags, file, cwd);
   const { history } = historyOptions({ history: flags.history }, file, cwd);
 
   const files = await blobFiles(resolve(cwd, dir), dir);
@@ -70,18 +61,17 @@ export async function mergeCommand(dir: string, flags: MergeFlags, cwd = process
   for (const line of notes) process.stderr.write(`${line}\n`);
   process.stderr.write(`rehearse: merged ${blobs.length} blob${blobs.length === 1 ? '' : 's'}: ${report.targets.length} target${report.targets.length === 1 ? '' : 's'}\n`);
 
-  const style = process.stdout.isTTY && !process.env.NO_COLOR ? ansiStyle : plainStyle;
-  process.stdout.write(`${renderSummary(report, style, { quiet: flags.quiet === true })}\n`);
   const jsonPath = flags.json !== undefined ? resolve(cwd, flags.json) : file?.json;
-  if (jsonPath) {
-    await mkdir(dirname(jsonPath), { recursive: true });
-    await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-    process.stderr.write(`rehearse: JSON report written to ${jsonPath}\n`);
-  }
-  const trends = history.kind !== 'off' && reporters.some((r) => r.name === 'html') ? await loadTrends(report, history) : undefined;
-  for (const w of await writeReports(report, reporters, { cwd, docsBaseUrl: flags.docsBaseUrl ?? file?.docsBaseUrl, gerritLabel, history: trends })) {
-    if (w.to !== 'stdout') process.stderr.write(`rehearse: ${w.name} report written to ${w.to}\n`);
-  }
+  const docsBaseUrl = flags.docsBaseUrl ?? file?.docsBaseUrl;
+  await outputReport(report, {
+    cwd,
+    quiet: flags.quiet === true,
+    ...(jsonPath ? { jsonPath } : {}),
+    reporters,
+    ...(docsBaseUrl ? { docsBaseUrl } : {}),
+    ...(gerritLabel ? { gerritLabel } : {}),
+    history,
+  });
   if (report.verdict === 'error') return 3;
   return report.verdict === 'pass' ? 0 : 1;
 }

@@ -1,19 +1,16 @@
 // `rehearse run`: resolve options (flags over config), rehearse, report, and map the verdict to
 // the exit status. Scratch databases are dropped on Ctrl-C and SIGTERM too.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { loadRunOptions, type RunOptions } from '../config/run-options.ts';
 import type { EngineKind } from '../engines/engine.ts';
 import { blobHeader } from '../report/blob.ts';
 import { exitCodeFor, RehearseError } from '../errors.ts';
-import { ansiStyle, plainStyle, renderSummary } from '../report/console-summary.ts';
 import { plainProgress, withLiveProgress } from '../report/progress.ts';
-import { writeReports } from '../report/reporters/index.ts';
 import type { Report } from '../report/report.ts';
 import { EventStream, type RunEvent } from '../rehearsal/events.ts';
 import { errorReport, runRehearsal } from '../rehearsal/run.ts';
 import { type LearnedInForce, mergeLearned } from '../history/learn.ts';
-import { loadLearned, loadTrends, recordRun } from '../history/run-history.ts';
+import { loadLearned, recordRun } from '../history/run-history.ts';
+import { outputReport } from './report-output.ts';
 import { describeLocation } from '../history/store.ts';
 
 export const RUN_EXAMPLES = `  # the bundled example on embedded PostgreSQL (PGlite), no server needed
@@ -146,20 +143,16 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   // An interrupted run's evidence is partial: it does not go into history.
   if (!controller.signal.aborted) await recordRun(report, options.history, cwd, note);
 
-  const style = process.stdout.isTTY && !process.env.NO_COLOR ? ansiStyle : plainStyle;
-  if (report.verdict === 'error' && report.targets.length === 0) process.stderr.write(`rehearse: ${report.error?.message}\n`);
-  else process.stdout.write(`${renderSummary(report, style, { quiet: flags.quiet === true })}\n`);
-  if (options.jsonPath) {
-    await mkdir(dirname(options.jsonPath), { recursive: true });
-    await writeFile(options.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-    process.stderr.write(`rehearse: JSON report written to ${options.jsonPath}\n`);
-  }
-  // The html reporter's trends: read after this run was recorded; a store that cannot be read is said on the page.
-  const history = options.history.kind !== 'off' && options.reporters.some((r) => r.name === 'html') ? await loadTrends(report, options.history) : undefined;
-  const blob = { header: blobHeader(options.matrix, options.shard), events: recorded };
-  for (const w of await writeReports(report, options.reporters, { cwd, docsBaseUrl: options.docsBaseUrl, gerritLabel: options.gerritLabel, history, blob })) {
-    if (w.to !== 'stdout') process.stderr.write(`rehearse: ${w.name} report written to ${w.to}\n`);
-  }
+  await outputReport(report, {
+    cwd,
+    quiet: flags.quiet === true,
+    ...(options.jsonPath ? { jsonPath: options.jsonPath } : {}),
+    reporters: options.reporters,
+    ...(options.docsBaseUrl ? { docsBaseUrl: options.docsBaseUrl } : {}),
+    ...(options.gerritLabel ? { gerritLabel: options.gerritLabel } : {}),
+    history: options.history,
+    blob: { header: blobHeader(options.matrix, options.shard), events: recorded },
+  });
   return exitCode;
 }
 

@@ -90,16 +90,7 @@ export async function loadRunOptions(
 export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: CliRunFlags, cwd: string, note?: (line: string) => void): RunOptions {
   const fromCwd = (p: string | undefined) => (p === undefined ? undefined : resolve(cwd, p));
   // Reporters first: a typo in one is a usage error before anything else is asked for.
-  // Flags replace the config's list whole (a CI job picks its own outputs); a flag's file is
-  // relative to the current directory, a config's was made absolute against the config's.
-  const reporters =
-    flags.reporter !== undefined && flags.reporter.length > 0
-      ? flags.reporter.map((spec) => {
-          const parsed = parseReporterSpec(spec);
-          return parsed.file === undefined ? parsed : { ...parsed, file: resolve(cwd, parsed.file) };
-        })
-      : (file?.reporters ?? []);
-  const gerritLabel = flags.gerritLabel !== undefined ? parseGerritLabel(flags.gerritLabel) : file?.gerritLabel;
+  const { reporters, gerritLabel } = reporterOptions(flags, file, cwd);
 
   const productionRows = flags.productionRows !== undefined ? parseProductionRows(flags.productionRows) : undefined;
   const matrix = resolveTargets(file, { engine: flags.engine, url: flags.url, dataset: flags.dataset, datasetVersion: flags.datasetVersion, productionRows }, cwd, note);
@@ -145,6 +136,27 @@ export function resolveRunOptions(file: ResolvedConfigFile | undefined, flags: C
 function defaultMigrationsDir(source: MigrationSource, cwd: string, projectDir: string): string {
   if (source === 'command' || source === 'knex' || source === 'kysely' || source === 'node-pg-migrate') return projectDir;
   return resolve(cwd, sourceModule(source).defaultDir);
+}
+
+/**
+ * The reporters and the gerrit label: the flags, else the config. `--reporter` flags replace the
+ * config's list whole (a CI job picks its own outputs); a flag's file is relative to the current
+ * directory, a config's was made absolute against the config's.
+ */
+export function reporterOptions(
+  flags: Pick<CliRunFlags, 'reporter' | 'gerritLabel'>,
+  file: Pick<ResolvedConfigFile, 'reporters' | 'gerritLabel'> | undefined,
+  cwd: string,
+): { reporters: ReporterSpec[]; gerritLabel?: string } {
+  const reporters =
+    flags.reporter !== undefined && flags.reporter.length > 0
+      ? flags.reporter.map((spec) => {
+          const parsed = parseReporterSpec(spec);
+          return parsed.file === undefined ? parsed : { ...parsed, file: resolve(cwd, parsed.file) };
+        })
+      : (file?.reporters ?? []);
+  const gerritLabel = flags.gerritLabel !== undefined ? parseGerritLabel(flags.gerritLabel) : file?.gerritLabel;
+  return gerritLabel === undefined ? { reporters } : { reporters, gerritLabel };
 }
 
 /**

@@ -2,7 +2,7 @@
 // the single target the top level and the flags describe; their labels; `--target` picks some by
 // label and `--shard i/n` keeps this worker's share.
 import { basename, resolve } from 'node:path';
-import type { EngineKind } from '../engines/engine.ts';
+import { ENGINE_KIND_TRAITS, type EngineKind } from '../engines/engine.ts';
 import { redactUrl } from '../engines/url.ts';
 import { UsageError } from '../errors.ts';
 import type { TargetRequest } from '../rehearsal/run.ts';
@@ -22,7 +22,8 @@ export interface TargetFlags {
 }
 
 
-const URL_EXAMPLE = { postgres: 'postgres://user@host:5432/postgres', mysql: 'mysql://user@host:3306/' };
+/** For the engines that create scratch databases on a server (ENGINE_KIND_TRAITS). */
+const URL_EXAMPLE: Partial<Record<EngineKind, string>> = { postgres: 'postgres://user@host:5432/postgres', mysql: 'mysql://user@host:3306/' };
 
 /**
  * Every target of the matrix, in the config's order, labelled. With `targets:` in the config and
@@ -66,7 +67,7 @@ function inherit(file: ResolvedConfigFile, t: ResolvedTargetInput): ResolvedTarg
  * postgres URL, and an embedded engine has no server.
  */
 function inheritsUrl(file: ResolvedConfigFile, engine: EngineKind | undefined): boolean {
-  if (engine === 'pglite' || engine === 'sqlite') return false;
+  if (engine !== undefined && !ENGINE_KIND_TRAITS[engine].server) return false;
   return file.engine === undefined || file.engine === engine;
 }
 
@@ -74,13 +75,15 @@ function inheritsUrl(file: ResolvedConfigFile, engine: EngineKind | undefined): 
 function resolveTarget(spec: ResolvedTargetInput, where: string, flagPrefix?: '--'): Omit<TargetRequest, 'label'> {
   const engine = spec.engine ?? 'pglite';
   const url = spec.url;
-  if ((engine === 'postgres' || engine === 'mysql') && url === undefined) {
-    throw new UsageError('USAGE', `engine ${engine} needs a server to create scratch databases on: ${flagPrefix ? `pass --url ${URL_EXAMPLE[engine]} or set url in ${where}` : `set url (like ${URL_EXAMPLE[engine]}) in ${where}`}`);
+  const server = ENGINE_KIND_TRAITS[engine].server;
+  const example = URL_EXAMPLE[engine];
+  if (server && url === undefined) {
+    throw new UsageError('USAGE', `engine ${engine} needs a server to create scratch databases on: ${flagPrefix ? `pass --url ${example} or set url in ${where}` : `set url (like ${example}) in ${where}`}`);
   }
   // A URL of the other family would fail later with a driver's protocol error: say it now.
   const urlEngine = url === undefined ? undefined : engineOfUrl(url);
-  if ((engine === 'postgres' || engine === 'mysql') && urlEngine !== undefined && urlEngine !== engine) {
-    throw new UsageError('USAGE', `engine ${engine} needs a ${engine} server, but the url is a ${urlEngine} one (${redactUrl(url!)}): ${flagPrefix ? `pass --engine ${urlEngine}, or a url like ${URL_EXAMPLE[engine]}` : `set engine: ${urlEngine} or a url like ${URL_EXAMPLE[engine]} in ${where}`}`);
+  if (server && urlEngine !== undefined && urlEngine !== engine) {
+    throw new UsageError('USAGE', `engine ${engine} needs a ${engine} server, but the url is a ${urlEngine} one (${redactUrl(url!)}): ${flagPrefix ? `pass --engine ${urlEngine}, or a url like ${example}` : `set engine: ${urlEngine} or a url like ${example} in ${where}`}`);
   }
   if (spec.dataset?.path === undefined) {
     throw new UsageError('USAGE', flagPrefix ? `no dataset: pass --dataset FILE (a pg_dump plain-SQL dump or a seed script) or set dataset.path in ${where}` : `no dataset: set dataset.path in ${where} or at the top level`);

@@ -133,6 +133,25 @@ export function dialectOf(kind: EngineKind): Dialect {
   return kind === 'pglite' ? 'postgres' : kind;
 }
 
+/**
+ * What an engine kind is before an engine is created (config checks, `rehearse init`): whether
+ * it creates scratch databases on a server, so it needs a URL; whether a process of its own (a
+ * command source's tool) can reach them, which is what `Engine.connectionInfo` then provides.
+ */
+export interface EngineKindTraits {
+  server: boolean;
+  reachableByOtherProcesses: boolean;
+}
+
+export const ENGINE_KIND_TRAITS: Record<EngineKind, EngineKindTraits> = {
+  // Embedded PostgreSQL in rehearse's own process: nothing else can connect to it.
+  pglite: { server: false, reachableByOtherProcesses: false },
+  postgres: { server: true, reachableByOtherProcesses: true },
+  mysql: { server: true, reachableByOtherProcesses: true },
+  // A file: any process that can read it can open it.
+  sqlite: { server: false, reachableByOtherProcesses: true },
+};
+
 /** The dialect of an engine named in evidence (`target.engine`); PostgreSQL for a name it does not know. */
 export function dialectOfName(engine: string): Dialect {
   const known = engine === 'pglite' || engine === 'postgres' || engine === 'mysql' || engine === 'sqlite';

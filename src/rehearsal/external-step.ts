@@ -8,9 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { UsageError } from '../errors.ts';
 import type { ExternalApply } from '../migrations/migration.ts';
 import { redactDataValues } from '../redact.ts';
-import { withoutProbeActivity } from '../probes/activity.ts';
 import type { CommandEvidence, StepEvidence, StepStatus } from './evidence.ts';
-import { allTables, rewritesOverStep } from './whole-step-observation.ts';
+import { watchWholeStep } from './whole-step-observation.ts';
 import { LockTracker, round } from './lock-tracker.ts';
 import type { StepContext, StepOutcome, StepRequest } from './step-runner.ts';
 
@@ -24,10 +23,9 @@ export async function runExternalStep(ctx: StepContext, req: StepRequest, apply:
     throw new UsageError('USAGE', `${req.migration.id} is applied by its tool in a process of its own, which cannot reach a ${ctx.engine.kind} database (it runs inside rehearse): use engine postgres, mysql or sqlite`);
   }
   const file = req.direction === 'up' ? req.migration.up : req.migration.down;
-  const storageBefore = await observer.storage(session);
-  const baseline = await observer.beginStep(session);
-  // The tool may touch any table: the probes exercise all of them (in the order the catalog lists them).
-  const probing = await ctx.probes?.start({ tables: allTables(storageBefore), migrationPid: -1 });
+  const watch = await watchWholeStep(observer, session);
+  // The tool may touch any table: the probes exercise all of them.
+  const probing = await ctx.probes?.start({ tables: watch.tables, migrationPid: -1 });
   // The tool's own session is another backend: where the engine can, a monitor polls the locks of
   // every session but rehearse's and the probes' while the command runs.
   const watching = ctx.monitor?.watchOthers?.([session.backendPid]);
@@ -36,7 +34,7 @@ export async function runExternalStep(ctx: StepContext, req: StepRequest, apply:
   const ran = await apply({ direction: req.direction, connection, timeoutMs: ctx.stepTimeoutMs });
   const end = performance.now();
   const seenLocks = (await watching?.stop()) ?? [];
-  const locks = new LockTracker(storageBefore, (m) => observer.blockedBy(m));
+  const locks = new LockTracker(watch.storageBefore, (m) => observer.blockedBy(m));
   for (const { lock, heldMs } of seenLocks) locks.seenInAutocommit([lock], 0, heldMs, 'monitored');
   const failed = ran.timedOut || ran.exitCode !== 0;
   const command: CommandEvidence = {
@@ -49,14 +47,10 @@ export async function runExternalStep(ctx: StepContext, req: StepRequest, apply:
     stderr: failed ? redactDataValues(ran.stderr.slice(-OUTPUT_KEPT)) : '',
     sandboxed: ran.sandboxed,
   };
-  const result = { command, timedOut: ran.timedOut };
   const probed = await probing?.stop();
 
   const status: StepStatus = ran.timedOut ? 'timeout' : ran.exitCode === 0 ? 'success' : 'error';
-  const storageAfter = await observer.storage(session);
-  const rewrites = await rewritesOverStep(observer, session, storageBefore, storageAfter, 'new storage after the command (its statements are not seen one by one)');
-  let { rows, walBytes, sessionRows } = await observer.endStep(session, baseline);
-  if (probed) rows = withoutProbeActivity(rows, probed.activity);
+  const changes = await watch.finish(probed, 'new storage after the command (its statements are not seen one by one)');
 
   const evidence: StepEvidence = {
     migration: req.migration.id,
@@ -68,26 +62,21 @@ export async function runExternalStep(ctx: StepContext, req: StepRequest, apply:
     durationMs: round(end - start),
     // The tool decides its transactions; rehearse sees neither them nor its statements.
     transaction: 'file-managed',
-    ...(status !== 'success' ? { error: commandError(result, file?.path ?? '', ctx.stepTimeoutMs) } : {}),
+    ...(status !== 'success' ? { error: commandError(command, ran.timedOut, file?.path ?? '', ctx.stepTimeoutMs) } : {}),
     statements: [],
     locks: locks.result(),
-    rewrites,
-    rows,
-    ...(probed ? { blocked: probed.blocked } : {}),
-    ...(sessionRows ? { sessionRows } : {}),
-    ...(walBytes !== undefined ? { walBytes } : {}),
     // The tool's statements are not seen: every table counts as named, so data-loss (rows lost in
     // tables a step did not name) does not judge what it cannot tell; the snapshots still do.
-    tablesNamed: allTables(storageAfter),
+    ...changes,
+    ...(probed ? { blocked: probed.blocked } : {}),
     command,
     ...(status !== 'success' ? { leftDirty: true } : {}),
   };
   return { evidence, sessionUsable: true };
 }
 
-function commandError(result: { command: CommandEvidence; timedOut: boolean }, file: string, timeoutMs: number): StepEvidence['error'] {
-  const c = result.command;
-  if (result.timedOut) return { message: `the command was killed after ${timeoutMs} ms (stepTimeoutMs)`, file };
+function commandError(c: CommandEvidence, timedOut: boolean, file: string, timeoutMs: number): StepEvidence['error'] {
+  if (timedOut) return { message: `the command was killed after ${timeoutMs} ms (stepTimeoutMs)`, file };
   const how = c.exitCode !== null ? `exited with status ${c.exitCode}` : `was killed by ${c.signal ?? 'a signal'}`;
   // The last lines of stderr say why; server errors in them may quote data values.
   const tail = lastLines(c.stderr || c.stdout, 6);

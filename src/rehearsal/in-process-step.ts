@@ -5,10 +5,9 @@
 import { performance } from 'node:perf_hooks';
 import { toDatabaseError } from '../engines/engine.ts';
 import type { InProcessApply } from '../migrations/migration.ts';
-import { withoutProbeActivity } from '../probes/activity.ts';
 import { redactDataValues, redactSecrets } from '../redact.ts';
 import type { StatementEvidence, StepError, StepEvidence, StepStatus } from './evidence.ts';
-import { allTables, rewritesOverStep } from './whole-step-observation.ts';
+import { watchWholeStep } from './whole-step-observation.ts';
 import { LockTracker, round } from './lock-tracker.ts';
 import type { StepContext, StepOutcome, StepRequest } from './step-runner.ts';
 
@@ -20,10 +19,9 @@ export async function runInProcessStep(ctx: StepContext, req: StepRequest, apply
   const file = req.direction === 'up' ? req.migration.up : req.migration.down;
   const tracked = { migration: req.migration, direction: req.direction, versionAfter: req.versionAfter };
   await ctx.tracking.beforeStep(session, tracked);
-  const storageBefore = await observer.storage(session);
-  const baseline = await observer.beginStep(session);
-  const probing = await ctx.probes?.start({ tables: allTables(storageBefore), migrationPid: session.backendPid });
-  const locks = new LockTracker(storageBefore, (m) => observer.blockedBy(m));
+  const watch = await watchWholeStep(observer, session);
+  const probing = await ctx.probes?.start({ tables: watch.tables, migrationPid: session.backendPid });
+  const locks = new LockTracker(watch.storageBefore, (m) => observer.blockedBy(m));
   const statements: StatementEvidence[] = [];
   let inTransaction = false;
   let failedStatement: StatementEvidence | undefined;
@@ -82,10 +80,7 @@ export async function runInProcessStep(ctx: StepContext, req: StepRequest, apply
   locks.releaseAll(stepEnd);
   const probed = await probing?.stop();
 
-  const storageAfter = await observer.storage(session);
-  const rewrites = await rewritesOverStep(observer, session, storageBefore, storageAfter, 'new storage after the step');
-  let { rows, walBytes, sessionRows } = await observer.endStep(session, baseline);
-  if (probed) rows = withoutProbeActivity(rows, probed.activity);
+  const changes = await watch.finish(probed, 'new storage after the step');
   await ctx.tracking.afterStep(session, tracked, { status: status === 'success' ? 'success' : 'error', durationMs: stepEnd - stepStart, ...(error ? { error: error.message } : {}) });
 
   const evidence: StepEvidence = {
@@ -101,13 +96,9 @@ export async function runInProcessStep(ctx: StepContext, req: StepRequest, apply
     ...(error ? { error } : {}),
     statements,
     locks: locks.result(),
-    rewrites,
-    rows,
-    ...(probed ? { blocked: probed.blocked } : {}),
-    ...(sessionRows ? { sessionRows } : {}),
-    ...(walBytes !== undefined ? { walBytes } : {}),
     // The statements are seen, but not parsed for their tables: every table counts as named.
-    tablesNamed: allTables(storageAfter),
+    ...changes,
+    ...(probed ? { blocked: probed.blocked } : {}),
     ...(status !== 'success' ? { leftDirty: true } : {}),
   };
   return { evidence, sessionUsable: !timedOut || ctx.engine.capabilities.cancelStatement };

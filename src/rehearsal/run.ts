@@ -17,7 +17,7 @@ import { jsSourceModule } from '../migrations/js-source.ts';
 import type { MigrationSource } from '../config/values.ts';
 import type { Migration, PreparedMigration } from '../migrations/migration.ts';
 import { displayPath } from '../migrations/golang-migrate.ts';
-import { readMigrationsAt, resolveRevision } from '../migrations/git-revision.ts';
+import { type GitRevision, readMigrationsAt, resolveRevision } from '../migrations/git-revision.ts';
 import { compareHistory } from '../migrations/history.ts';
 import { readPreviousQueries, type PreviousQuery } from '../compat/previous-queries.ts';
 import { lookUpVersion, type BaseMigrations } from './scenario-plan.ts';
@@ -99,10 +99,12 @@ export async function runRehearsal(req: RunRequest, events: EventStream, signal?
   const { migrations, notes } = await source.read(req.migrationsDir);
   // Fail fast on unparseable SQL (the base's too), an unknown dataset version and an unreadable
   // queries file, for every target's dialect, before any database is touched.
+  // The base's files are read from git once; each dialect splits them its own way.
+  const baseFiles = req.base && req.targets.length > 0 ? await readBaseFiles(req.migrationsDir, req.base, source) : undefined;
   const inputs = new Map<Dialect, DialectInputs>();
   for (const target of req.targets) {
     const dialect = dialectOf(target.engine);
-    if (!inputs.has(dialect)) inputs.set(dialect, await readInputs(req, source, migrations, dialect));
+    if (!inputs.has(dialect)) inputs.set(dialect, await readInputs(req, migrations, baseFiles, dialect));
     const { prepared, base } = inputs.get(dialect)!;
     // A tool that lists its own migrations does so on the target's engine: its versions are checked there.
     if (target.dataset.version !== undefined && !source.listOn) lookUpVersion(prepared, base, target.dataset.version);
@@ -206,9 +208,9 @@ function runSource(req: RunRequest): MigrationSourceModule {
   return commandSourceModule(req.command);
 }
 
-async function readInputs(req: RunRequest, source: MigrationSourceModule, migrations: Migration[], dialect: Dialect): Promise<DialectInputs> {
+async function readInputs(req: RunRequest, migrations: Migration[], baseFiles: BaseFiles | undefined, dialect: Dialect): Promise<DialectInputs> {
   const prepared = await prepareMigrations(migrations, { dialect });
-  const base = req.base ? await readBase(req.migrationsDir, req.base, prepared, dialect, source) : undefined;
+  const base = baseFiles ? await prepareBase(baseFiles, prepared, dialect) : undefined;
   const previousQueries = req.previousQueriesPath
     ? { file: displayPath(req.previousQueriesPath), queries: await readPreviousQueries(req.previousQueriesPath, dialect, displayPath(req.previousQueriesPath)) }
     : undefined;
@@ -236,11 +238,21 @@ export function errorReport(error: unknown, startedAt: Date, limits: Limits): Re
   };
 }
 
-/** The migrations on the base revision, split for the engine, and how the head differs from them. */
-async function readBase(migrationsDir: string, rev: string, head: PreparedMigration[], dialect: Dialect, source: MigrationSourceModule): Promise<BaseMigrations> {
+/** The base revision and its migrations as read from git, before any dialect splits them. */
+interface BaseFiles {
+  revision: GitRevision;
+  migrations: Migration[];
+}
+
+async function readBaseFiles(migrationsDir: string, rev: string, source: MigrationSourceModule): Promise<BaseFiles> {
   const revision = await resolveRevision(migrationsDir, rev);
-  const migrations = await prepareMigrations((await readMigrationsAt(revision, source)).migrations, { dialect });
-  return { revision, migrations, comparison: compareHistory(migrations, head) };
+  return { revision, migrations: (await readMigrationsAt(revision, source)).migrations };
+}
+
+/** The base's migrations split for the dialect, and how the head differs from them. */
+async function prepareBase(files: BaseFiles, head: PreparedMigration[], dialect: Dialect): Promise<BaseMigrations> {
+  const migrations = await prepareMigrations(files.migrations, { dialect });
+  return { revision: files.revision, migrations, comparison: compareHistory(migrations, head) };
 }
 
 async function closeQuietly(engine: Engine): Promise<void> {
